@@ -1,0 +1,83 @@
+/**
+ * The snapshot store: the narrow interface between the persistence engine and whatever keeps the
+ * database object (an S3 bucket, or a local directory that plays one). One store is bound to one
+ * object key. Every implementation passes the same contract suite (tests/integration/store-contract).
+ *
+ * ETags are opaque strings compared for equality only; each implementation hands back the form it
+ * expects to receive in `ifMatch` / `ifNoneMatch` (S3: the quoted form, e.g. `"abc…"`).
+ */
+
+export interface ObjectInfo {
+  etag: string;
+  /** Absent for stores (or buckets) without versioning. */
+  versionId: string | undefined;
+  size: number;
+  lastModified: Date;
+}
+
+export interface VersionInfo extends ObjectInfo {
+  versionId: string;
+  isLatest: boolean;
+}
+
+export type DownloadResult =
+  | ({ status: 'ok' } & ObjectInfo)
+  /** `ifNoneMatch` named the current ETag: nothing was downloaded. */
+  | { status: 'not-modified' }
+  /** No current object (never written, or deleted). */
+  | { status: 'absent' };
+
+/** The condition a put is made under; exactly one, always explicit. */
+export type PutCondition =
+  /** Only if the current object still has this ETag. */
+  | { ifMatch: string }
+  /** Only if there is no current object. */
+  | { ifNoneMatch: '*' }
+  /** Unconditionally: operator commands only (`db push`/`restore --force`), never the engine. */
+  | { unconditional: true };
+
+export interface SnapshotStore {
+  /** Human-readable location for logs and errors, e.g. `s3://bucket/key` or `file:///dir (key)`. */
+  readonly location: string;
+  /**
+   * Downloads the current object (or `versionId`) to `destPath`, atomically: the bytes are written to
+   * a temporary file beside it and renamed into place, so `destPath` is never half-written.
+   */
+  download(destPath: string, opts?: { ifNoneMatch?: string; versionId?: string }): Promise<DownloadResult>;
+  /** Metadata of the current object, or null when there is none. */
+  head(): Promise<ObjectInfo | null>;
+  /** Writes a new current object under `condition`; throws StoreError 'precondition_failed' when it does not hold. */
+  put(body: Uint8Array, condition: PutCondition): Promise<ObjectInfo>;
+  /** Every version of the key, newest first. */
+  listVersions(): Promise<VersionInfo[]>;
+}
+
+export type StoreErrorCode =
+  /** The put's condition did not hold (S3 412), or lost a concurrent conditional race (S3 409). */
+  | 'precondition_failed'
+  /** The store could not be reached, timed out, or answered with a server error. */
+  | 'unavailable'
+  /** The store refused the credentials or the operation (S3 403), or the bucket does not exist. */
+  | 'access_denied'
+  /** The requested version does not exist. */
+  | 'not_found';
+
+/** Every failure a store reports. `message` says the operation and the key: `s3: put object KEY: …`. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+/** True for a StoreError with this code (compared by code, so copies of this module interoperate). */
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'StoreError' &&
+    (code === undefined || (err as { code?: unknown }).code === code)
+  );
+}
