@@ -1,6 +1,34 @@
 // @ts-check
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
+
+/**
+ * Build metadata for /version, fixed at build time: from CC_BUILD_* (the image build passes them
+ * as build arguments), else from git when there is a checkout. Nothing runs git at run time.
+ */
+function buildInfo() {
+  const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+  let commit = process.env.CC_BUILD_COMMIT;
+  if (!commit) {
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim();
+    } catch {
+      commit = 'unknown';
+    }
+  }
+  return {
+    name: pkg.name,
+    version: process.env.CC_BUILD_VERSION || pkg.version,
+    commit,
+    buildTime: process.env.CC_BUILD_TIME || new Date().toISOString(),
+  };
+}
 
 // Every page is rendered on demand: the data lives in SQLite and changes per user.
 export default defineConfig({
@@ -9,10 +37,16 @@ export default defineConfig({
   // Sign-in uses signed cookies (src/server/auth), so Astro's own session store is off:
   // a session store would mean a database write, i.e. an S3 upload, on read requests.
   session: false,
-  security: { checkOrigin: true },
+  // Origin check on form posts. The host is whatever the browser used (localhost, the Function URL's
+  // domain, …) and the scheme comes from X-Forwarded-Proto behind the Lambda adapter; Astro trusts
+  // the Host and X-Forwarded-* headers only when allowedDomains is set, hence the open patterns.
+  security: { checkOrigin: true, allowedDomains: [{ protocol: 'http' }, { protocol: 'https' }] },
   server: { port: 4321, host: '127.0.0.1' },
   build: { inlineStylesheets: 'never' },
-  // No inline assets: the Content-Security-Policy allows only same-origin scripts and styles.
-  vite: { build: { assetsInlineLimit: 0 } },
   devToolbar: { enabled: false },
+  vite: {
+    // No inline assets: the Content-Security-Policy allows only same-origin scripts and styles.
+    build: { assetsInlineLimit: 0 },
+    define: { __BUILD_INFO__: JSON.stringify(buildInfo()) },
+  },
 });

@@ -39,6 +39,8 @@ export interface Config {
   bodyLimitBytes: number;
   loginRateLimit: { perIp: number; perAccount: number; windowMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
+  runtime: 'node' | 'container' | 'lambda';
 }
 
 /** A setting that is missing or malformed; the message names the variable and what it accepts. */
@@ -60,11 +62,17 @@ export function loadConfig(env: Env = process.env): Config {
   const bucket = r.string('CC_S3_BUCKET', '');
   const key = r.string('CC_DB_KEY', DEFAULT_KEY);
   if (key.startsWith('/') || key.endsWith('/') || key.includes('..')) {
-    throw new ConfigError('CC_DB_KEY', `"${key}" is not a usable object key (no leading or trailing "/", no "..")`);
+    throw new ConfigError(
+      'CC_DB_KEY',
+      `"${key}" is not a usable object key (no leading or trailing "/", no "..")`,
+    );
   }
   const endpoint = r.string('CC_S3_ENDPOINT', '') || undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    throw new ConfigError('CC_S3_ENDPOINT', `"${endpoint}" is not an http(s) URL, e.g. http://127.0.0.1:9000`);
+    throw new ConfigError(
+      'CC_S3_ENDPOINT',
+      `"${endpoint}" is not an http(s) URL, e.g. http://127.0.0.1:9000`,
+    );
   }
   const store: StoreConfig = bucket
     ? {
@@ -85,7 +93,10 @@ export function loadConfig(env: Env = process.env): Config {
       };
   const sessionSecret = r.string('CC_SESSION_SECRET', '') || undefined;
   if (sessionSecret !== undefined && sessionSecret.length < 32) {
-    throw new ConfigError('CC_SESSION_SECRET', 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+    throw new ConfigError(
+      'CC_SESSION_SECRET',
+      'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    );
   }
   return {
     port: r.int('PORT', 4321, 0, 65535),
@@ -103,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: r.int('CC_LOGIN_LIMIT_WINDOW_MS', 900_000, 1000, 86_400_000),
     },
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    runtime: env.AWS_LAMBDA_FUNCTION_NAME
+      ? 'lambda'
+      : r.oneOf('CC_RUNTIME', ['node', 'container', 'lambda'] as const, 'node'),
   };
 }
 

@@ -1,0 +1,49 @@
+/**
+ * The app's small set of expected errors. Domain code throws them; the edge (API routes, actions,
+ * pages) maps each code to an HTTP status once (src/server/http/respond.ts). Anything else is a bug:
+ * logged with its stack and answered 500.
+ */
+export type AppErrorCode =
+  | 'invalid' // 400: the input is wrong; `field` says which
+  | 'unauthorized' // 401: not signed in, or wrong credentials
+  | 'not_found' // 404: absent, or belongs to someone else
+  | 'conflict' // 409: e.g. the email is taken
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415
+  | 'rate_limited'; // 429, with retryAfterSeconds
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly field: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    opts: { field?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.field = opts.field;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}
+
+export function isAppError(err: unknown, code?: AppErrorCode): err is AppError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'AppError' &&
+    (code === undefined || (err as { code?: unknown }).code === code)
+  );
+}
+
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+};

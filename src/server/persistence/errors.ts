@@ -1,0 +1,35 @@
+/**
+ * What the persistence engine reports to the app. Mapped to HTTP once, at the edge
+ * (src/server/http/errors.ts): every one of these is a 503 with Retry-After.
+ */
+
+export type PersistenceErrorCode =
+  /** The cold-start restore has not finished (or failed): the database is not ready. */
+  | 'not_ready'
+  /** The store could not be read or written; the change was not saved. */
+  | 'unavailable'
+  /** Other instances kept winning the race to write: the change was not saved. */
+  | 'contention'
+  /** The stored database object is damaged; the message names its key and version. */
+  | 'corrupt';
+
+export class PersistenceError extends Error {
+  readonly code: PersistenceErrorCode;
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfterSeconds: number;
+  constructor(
+    code: PersistenceErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
+    super(message, options);
+    this.name = 'PersistenceError';
+    this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+  }
+}
+
+/** True for a PersistenceError (compared by name, so copies of this module interoperate). */
+export function isPersistenceError(err: unknown): err is PersistenceError {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'PersistenceError';
+}

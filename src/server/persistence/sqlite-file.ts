@@ -1,0 +1,94 @@
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * The local working copy: one file, one writer connection and one read-only reader connection.
+ *
+ * Rollback-journal mode (not WAL) so that the file on disk is the whole database after each commit
+ * and a new version can be renamed into place without stray -wal/-shm files. `cache_spill=false`
+ * keeps a write transaction's pages in memory until COMMIT, so the reader keeps reading the last
+ * acknowledged state while the writer's transaction waits for its upload. `synchronous=OFF`: the
+ * file is a cache of the store, thrown away and downloaded again on every start.
+ */
+export interface Connections {
+  writer: Db;
+  reader: Db;
+}
+
+export function openConnections(path: string, configure?: (db: Db) => void): Connections {
+  const writer = new Database(path);
+  writer.pragma('journal_mode = DELETE');
+  writer.pragma('synchronous = OFF');
+  writer.pragma('cache_spill = false');
+  configure?.(writer);
+  const reader = new Database(path, { readonly: true, fileMustExist: true });
+  configure?.(reader);
+  return { writer, reader };
+}
+
+export function closeConnections(c: Connections | undefined): void {
+  if (!c) return;
+  for (const db of [c.writer, c.reader]) {
+    try {
+      if (db.open) db.close();
+    } catch {
+      // Closing a connection that failed mid-statement must not hide the error that got us here.
+    }
+  }
+}
+
+/** Removes a journal or WAL left by a process that died: replayed onto a new download it would corrupt it. */
+export function removeSidecars(path: string): void {
+  for (const suffix of ['-journal', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
+/** Runs `PRAGMA quick_check` on a file; returns null when sound, else what SQLite reported. */
+export function quickCheck(path: string): string | null {
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
+    return problems.length === 0 ? null : problems.slice(0, 5).join('; ');
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    db?.close();
+  }
+}
+
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * A cheap structural check (constant time): the SQLite header is there and the file is as long as
+ * the header says. Catches truncated or foreign objects without reading the whole file; the full
+ * quick_check runs at cold start.
+ */
+export function headerCheck(path: string): string | null {
+  const size = statSync(path).size;
+  if (size < 100) return `${size} bytes is too short for a SQLite database`;
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!header.subarray(0, 16).equals(MAGIC)) return 'not a SQLite database (bad header)';
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  const pages = header.readUInt32BE(28);
+  if (pages > 0 && pageSize * pages !== size) {
+    return `header says ${pages} pages of ${pageSize} bytes but the file has ${size} bytes (truncated?)`;
+  }
+  return null;
+}
+
+/** Rows changed by INSERT/UPDATE/DELETE plus schema changes, to tell whether a transaction wrote anything. */
+export function changeMarker(db: Db): string {
+  const changes = (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+  const schema = db.pragma('schema_version', { simple: true }) as number;
+  return `${changes}:${schema}`;
+}
