@@ -1,0 +1,96 @@
+import { AppError } from '../errors.ts';
+import type { Db } from '../persistence/sqlite-file.ts';
+import { createProject, INBOX } from '../tasks/projects.ts';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.ts';
+
+export interface User {
+  id: number;
+  email: string;
+  createdAt: string;
+}
+
+interface UserRow {
+  id: number;
+  email: string;
+  password_hash: string;
+  created_at: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A trimmed, lower-cased email, or AppError('invalid', field 'email'). */
+export function parseEmail(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new AppError('invalid', 'Email is required.', { field: 'email' });
+  const email = v.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL.test(email)) {
+    throw new AppError('invalid', 'Enter an email address like name@example.com.', { field: 'email' });
+  }
+  return email;
+}
+
+export function parseNewPassword(v: unknown): string {
+  if (typeof v !== 'string' || v.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('invalid', `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
+  }
+  if (v.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError('invalid', `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
+  }
+  return v;
+}
+
+export function parsePassword(v: unknown): string {
+  if (typeof v !== 'string' || v === '')
+    throw new AppError('invalid', 'Password is required.', { field: 'password' });
+  if (v.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError('invalid', `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
+  }
+  return v;
+}
+
+/** Creates the account and its Inbox. AppError('conflict') when the email is taken (any case). */
+export function createUser(db: Db, email: string, passwordHash: string, now: Date = new Date()): User {
+  if (db.prepare('SELECT 1 FROM users WHERE email = ?').get(email)) {
+    throw new AppError('conflict', 'An account with this email already exists. Log in instead.', {
+      field: 'email',
+    });
+  }
+  const { lastInsertRowid } = db
+    .prepare('INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)')
+    .run(email, passwordHash, now.toISOString());
+  const id = Number(lastInsertRowid);
+  createProject(db, id, INBOX, now, true);
+  return { id, email, createdAt: now.toISOString() };
+}
+
+export function getUserById(db: Db, id: number): User | null {
+  const row = db.prepare('SELECT id, email, created_at FROM users WHERE id = ?').get(id) as
+    | UserRow
+    | undefined;
+  return row ? { id: row.id, email: row.email, createdAt: row.created_at } : null;
+}
+
+/** The user and their password hash, for logging in. Email comparison ignores case. */
+export function getUserCredentials(db: Db, email: string): (User & { passwordHash: string }) | null {
+  const row = db
+    .prepare('SELECT id, email, password_hash, created_at FROM users WHERE email = ?')
+    .get(email) as UserRow | undefined;
+  return row
+    ? { id: row.id, email: row.email, createdAt: row.created_at, passwordHash: row.password_hash }
+    : null;
+}
+
+/** The key that signs session cookies when CC_SESSION_SECRET is unset (created by migration 1). */
+export function getSessionKey(db: Db): string {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'session_key'").get() as
+    | { value: string }
+    | undefined;
+  if (!row) throw new Error('the database has no session_key (migration 1 did not run)');
+  return row.value;
+}

@@ -1,0 +1,178 @@
+import { AppError } from '../errors.ts';
+import type { Db } from '../persistence/sqlite-file.ts';
+import { getInbox, getProject } from './projects.ts';
+import type { TaskFilter, TaskInput, TaskPriority, TaskStatus } from './validation.ts';
+
+export interface Task {
+  id: number;
+  projectId: number;
+  projectName: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueDate: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Due before today (UTC) and not done. */
+  overdue: boolean;
+}
+
+interface TaskRow {
+  id: number;
+  project_id: number;
+  project_name: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  due_date: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const SELECT = `
+  SELECT t.id, t.project_id, p.name AS project_name, t.title, t.description, t.status, t.priority,
+         t.due_date, t.created_at, t.updated_at
+  FROM tasks t JOIN projects p ON p.id = t.project_id`;
+
+const ORDER: Record<TaskFilter['sort'], string> = {
+  recent: 't.updated_at DESC, t.id DESC',
+  // Tasks without a due date go last.
+  due: 't.due_date IS NULL, t.due_date ASC, t.id DESC',
+  priority:
+    "CASE t.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.due_date IS NULL, t.due_date, t.id DESC",
+};
+
+export function today(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+function toTask(r: TaskRow, todayIso: string): Task {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    projectName: r.project_name,
+    title: r.title,
+    description: r.description,
+    status: r.status,
+    priority: r.priority,
+    dueDate: r.due_date,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    overdue: r.due_date !== null && r.due_date < todayIso && r.status !== 'done',
+  };
+}
+
+/** The user's tasks matching `filter`, in the filter's order. At most `limit` (default 1000). */
+export function listTasks(db: Db, userId: number, filter: TaskFilter, limit = 1000): Task[] {
+  const where = ['t.user_id = @userId'];
+  const params: Record<string, unknown> = { userId, limit };
+  if (filter.status) {
+    where.push('t.status = @status');
+    params.status = filter.status;
+  }
+  if (filter.priority) {
+    where.push('t.priority = @priority');
+    params.priority = filter.priority;
+  }
+  if (filter.projectId) {
+    where.push('t.project_id = @projectId');
+    params.projectId = filter.projectId;
+  }
+  if (filter.q) {
+    where.push("(t.title LIKE @q ESCAPE '\\' OR t.description LIKE @q ESCAPE '\\')");
+    params.q = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  const rows = db
+    .prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY ${ORDER[filter.sort]} LIMIT @limit`)
+    .all(params) as TaskRow[];
+  const t = today();
+  return rows.map((r) => toTask(r, t));
+}
+
+/** One of the user's tasks; another user's id is not_found, exactly like a missing one. */
+export function getTask(db: Db, userId: number, id: number): Task {
+  const row = db.prepare(`${SELECT} WHERE t.id = ? AND t.user_id = ?`).get(id, userId) as TaskRow | undefined;
+  if (!row) throw new AppError('not_found', `Task ${id} was not found.`);
+  return toTask(row, today());
+}
+
+/** Creates a task (in the user's Inbox unless `projectId` names one of their projects). */
+export function createTask(db: Db, userId: number, input: TaskInput, now: Date = new Date()): Task {
+  if (input.title === undefined) throw new AppError('invalid', 'Title is required.', { field: 'title' });
+  const projectId = input.projectId ? ownProject(db, userId, input.projectId) : getInbox(db, userId).id;
+  const at = now.toISOString();
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO tasks (user_id, project_id, title, description, status, priority, due_date, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      userId,
+      projectId,
+      input.title,
+      input.description ?? '',
+      input.status ?? 'todo',
+      input.priority ?? 'normal',
+      input.dueDate ?? null,
+      at,
+      at,
+    );
+  return getTask(db, userId, Number(lastInsertRowid));
+}
+
+/** Changes the given fields of one of the user's tasks. An empty patch changes nothing (and writes nothing). */
+export function updateTask(
+  db: Db,
+  userId: number,
+  id: number,
+  patch: TaskInput,
+  now: Date = new Date(),
+): Task {
+  const task = getTask(db, userId, id);
+  const next = {
+    title: patch.title ?? task.title,
+    description: patch.description ?? task.description,
+    status: patch.status ?? task.status,
+    priority: patch.priority ?? task.priority,
+    dueDate: patch.dueDate === undefined ? task.dueDate : patch.dueDate,
+    projectId: patch.projectId === undefined ? task.projectId : ownProject(db, userId, patch.projectId),
+  };
+  const unchanged =
+    next.title === task.title &&
+    next.description === task.description &&
+    next.status === task.status &&
+    next.priority === task.priority &&
+    next.dueDate === task.dueDate &&
+    next.projectId === task.projectId;
+  if (unchanged) return task;
+  db.prepare(
+    `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, due_date = ?, project_id = ?, updated_at = ?
+     WHERE id = ? AND user_id = ?`,
+  ).run(
+    next.title,
+    next.description,
+    next.status,
+    next.priority,
+    next.dueDate,
+    next.projectId,
+    now.toISOString(),
+    id,
+    userId,
+  );
+  return getTask(db, userId, id);
+}
+
+export function deleteTask(db: Db, userId: number, id: number): void {
+  const { changes } = db.prepare('DELETE FROM tasks WHERE id = ? AND user_id = ?').run(id, userId);
+  if (changes === 0) throw new AppError('not_found', `Task ${id} was not found.`);
+}
+
+function ownProject(db: Db, userId: number, projectId: number): number {
+  try {
+    return getProject(db, userId, projectId).id;
+  } catch {
+    throw new AppError('invalid', 'Choose one of your projects.', { field: 'projectId' });
+  }
+}

@@ -1,0 +1,137 @@
+import { AppError } from '../errors.ts';
+
+export const STATUSES = ['todo', 'doing', 'done'] as const;
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+export const SORTS = ['recent', 'due', 'priority'] as const;
+export type TaskStatus = (typeof STATUSES)[number];
+export type TaskPriority = (typeof PRIORITIES)[number];
+export type TaskSort = (typeof SORTS)[number];
+
+export const STATUS_LABEL: Record<TaskStatus, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
+export const PRIORITY_LABEL: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
+
+export const LIMITS = { title: 200, description: 10_000, projectName: 80, search: 200 } as const;
+
+/** What a client may set on a task. Absent keys are left alone (patch) or defaulted (create). */
+export interface TaskInput {
+  title?: string;
+  description?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  dueDate?: string | null;
+  projectId?: number;
+}
+
+export interface TaskFilter {
+  q?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  projectId?: number;
+  sort: TaskSort;
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Validates task fields from a form or JSON body. With `partial`, only present keys are checked
+ * (PATCH); otherwise `title` is required. Throws AppError('invalid') naming the first bad field.
+ */
+export function parseTaskInput(raw: Raw, opts: { partial: boolean }): TaskInput {
+  const out: TaskInput = {};
+  if (raw.title !== undefined || !opts.partial) out.title = parseTitle(raw.title);
+  if (raw.description !== undefined) out.description = parseDescription(raw.description);
+  if (raw.status !== undefined) out.status = parseEnum(raw.status, STATUSES, 'status');
+  if (raw.priority !== undefined) out.priority = parseEnum(raw.priority, PRIORITIES, 'priority');
+  if (raw.dueDate !== undefined) out.dueDate = parseDueDate(raw.dueDate);
+  if (raw.projectId !== undefined) out.projectId = parseId(raw.projectId, 'projectId');
+  return out;
+}
+
+export function parseTitle(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '') throw invalid('title', 'Title is required.');
+  const title = v.trim();
+  if (title.length > LIMITS.title)
+    throw invalid('title', `Title must be at most ${LIMITS.title} characters.`);
+  return title;
+}
+
+function parseDescription(v: unknown): string {
+  if (typeof v !== 'string') throw invalid('description', 'Description must be text.');
+  // Keep the user's line breaks; normalise Windows ones so length limits count what is stored.
+  const text = v.replace(/\r\n?/g, '\n');
+  if (text.length > LIMITS.description) {
+    throw invalid(
+      'description',
+      `Description must be at most ${LIMITS.description.toLocaleString('en')} characters.`,
+    );
+  }
+  return text;
+}
+
+/** A calendar date `YYYY-MM-DD`, or null/'' for none. */
+export function parseDueDate(v: unknown): string | null {
+  if (v === null || v === '') return null;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    throw invalid('dueDate', 'Due date must be a date like 2026-12-31.');
+  }
+  const d = new Date(`${v}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
+    throw invalid('dueDate', `${v} is not a real date.`);
+  }
+  return v;
+}
+
+export function parseEnum<T extends string>(v: unknown, options: readonly T[], field: string): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) {
+    throw invalid(field, `${capitalise(field)} must be one of: ${options.join(', ')}.`);
+  }
+  return v as T;
+}
+
+/** A positive integer id from JSON (number) or a form/query (digits). */
+export function parseId(v: unknown, field: string): number {
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw invalid(field, `${capitalise(field)} must be a positive whole number.`);
+  return n;
+}
+
+export function parseProjectName(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '') throw invalid('name', 'Project name is required.');
+  const name = v.trim();
+  if (name.length > LIMITS.projectName) {
+    throw invalid('name', `Project name must be at most ${LIMITS.projectName} characters.`);
+  }
+  return name;
+}
+
+/** Filters from a query string (the board, the list and GET /api/tasks share them). Empty values mean "any". */
+export function parseTaskFilter(params: URLSearchParams): TaskFilter {
+  const get = (k: string) => {
+    const v = params.get(k);
+    return v === null || v === '' ? undefined : v;
+  };
+  const q = get('q')?.trim();
+  if (q !== undefined && q.length > LIMITS.search)
+    throw invalid('q', `Search must be at most ${LIMITS.search} characters.`);
+  const status = get('status');
+  const priority = get('priority');
+  const project = get('project');
+  const sort = get('sort');
+  return {
+    q: q || undefined,
+    status: status === undefined ? undefined : parseEnum(status, STATUSES, 'status'),
+    priority: priority === undefined ? undefined : parseEnum(priority, PRIORITIES, 'priority'),
+    projectId: project === undefined ? undefined : parseId(project, 'project'),
+    sort: sort === undefined ? 'recent' : parseEnum(sort, SORTS, 'sort'),
+  };
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('invalid', message, { field });
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
