@@ -17,8 +17,8 @@ const PUBLIC = new Set(['/login', '/signup', '/api/signup', '/api/login', '/unav
  * session cookie names the user; then pages and API routes that need a user get one or are turned away.
  */
 export const onRequest = defineMiddleware(async (ctx, next) => {
-  const arrivedAt = Date.now();
   const rt = getRuntime();
+  const arrivedAt = rt.engine.now();
   const path = ctx.url.pathname.replace(/\/+$/, '') || '/';
   ctx.locals.rt = rt;
   ctx.locals.requestId = ctx.request.headers.get('x-request-id') ?? '';

@@ -28,7 +28,7 @@ export interface EngineOptions {
   /** Connection settings the app needs (e.g. `foreign_keys = ON`), applied to every connection. */
   configure?: (db: Db) => void;
   log: Logger;
-  /** Clock, replaceable in tests. */
+  /** Monotonic clock in ms (default performance.now), replaceable in tests. */
   now?: () => number;
 }
 
@@ -84,7 +84,7 @@ export class Engine {
   };
 
   constructor(opts: EngineOptions) {
-    this.opts = { now: Date.now, ...opts };
+    this.opts = { now: () => performance.now(), ...opts };
   }
 
   get state(): EngineState {
@@ -99,6 +99,11 @@ export class Engine {
   /** The object the local copy corresponds to (ETag, version id, size). */
   get object(): ObjectInfo | undefined {
     return this.current;
+  }
+
+  /** The engine's clock, for callers that note when a request arrived (see ensureFresh). */
+  now(): number {
+    return this.opts.now();
   }
 
   private get log(): Logger {
@@ -121,7 +126,7 @@ export class Engine {
         etag: this.current?.etag,
         versionId: this.current?.versionId,
         bytes: this.current?.size,
-        ms: this.opts.now() - t0,
+        ms: Math.round(this.opts.now() - t0),
       });
     } catch (err) {
       this._state = 'failed';
@@ -209,7 +214,9 @@ export class Engine {
    */
   async ensureFresh(arrivedAt: number = this.opts.now()): Promise<void> {
     this.assertReady();
-    if (this.validatedAt >= arrivedAt - this.opts.maxStalenessMs) return;
+    // Strictly after: a check that began in the same instant as the request might have missed a
+    // write acknowledged in that instant.
+    if (this.validatedAt > arrivedAt - this.opts.maxStalenessMs) return;
     // Join a check that has not yet begun (it will begin after we arrived), or queue one.
     if (!this.pendingCheck) {
       this.pendingCheck = this.mutex.run(async () => {

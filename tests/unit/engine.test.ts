@@ -1,0 +1,303 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/server/log.ts';
+import { Engine, type EngineOptions } from '../../src/server/persistence/engine.ts';
+import type { Db } from '../../src/server/persistence/sqlite-file.ts';
+import { StoreError } from '../../src/server/persistence/store.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+
+const dirs: string[] = [];
+const engines: Engine[] = [];
+afterEach(() => {
+  for (const e of engines.splice(0)) e.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const silent = createLogger('error', {}, () => {});
+
+function migrateNotes(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+}
+
+function engine(store: MemoryStore, opts: Partial<EngineOptions> = {}): Engine {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
+  dirs.push(dir);
+  const e = new Engine({
+    store,
+    dbPath: join(dir, 'app.sqlite'),
+    maxStalenessMs: 0,
+    writeAttempts: 4,
+    migrate: migrateNotes,
+    log: silent,
+    ...opts,
+  });
+  engines.push(e);
+  return e;
+}
+
+const addNote = (body: string) => (db: Db) =>
+  Number(db.prepare('INSERT INTO notes (body) VALUES (?)').run(body).lastInsertRowid);
+const notes = (db: Db) =>
+  (db.prepare('SELECT body FROM notes ORDER BY id').all() as { body: string }[]).map((r) => r.body);
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('persistence engine: cold start', () => {
+  it('creates the first database and uploads it once, with If-None-Match', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    expect(e.state).toBe('starting');
+    await e.start();
+    expect(e.state).toBe('ready');
+    expect(store.versions).toHaveLength(1);
+    expect(e.read(notes)).toEqual([]);
+    expect(e.object?.etag).toBe(store.current?.info.etag);
+  });
+
+  it('restores an existing object and uploads nothing when no migration ran', async () => {
+    const store = new MemoryStore();
+    const first = engine(store);
+    await first.start();
+    await first.write(addNote('kept'));
+    const puts = store.puts;
+    const second = engine(store);
+    await second.start();
+    expect(second.read(notes)).toEqual(['kept']);
+    expect(store.puts).toBe(puts);
+  });
+
+  it('uploads a migrated database when a migration changed it', async () => {
+    const store = new MemoryStore();
+    await engine(store).start();
+    const puts = store.puts;
+    const upgraded = engine(store, {
+      migrate: (db) => {
+        migrateNotes(db);
+        db.exec('CREATE TABLE IF NOT EXISTS tags (name TEXT)');
+      },
+    });
+    await upgraded.start();
+    expect(store.puts).toBe(puts + 1);
+  });
+
+  it('refuses a corrupt object, naming the version, instead of starting empty', async () => {
+    const store = new MemoryStore();
+    const bad = store.putUnconditionally(Buffer.from('this is not a database'.repeat(20)));
+    const e = engine(store);
+    await expect(e.start()).rejects.toMatchObject({
+      code: 'corrupt',
+      message: expect.stringContaining(bad.versionId),
+    });
+    expect(e.state).toBe('failed');
+    expect(() => e.read(notes)).toThrow(/database unavailable/);
+    expect(store.versions).toHaveLength(1);
+  });
+
+  it('stops on a failing migration without uploading anything', async () => {
+    const store = new MemoryStore();
+    const e = engine(store, {
+      migrate: () => {
+        throw new Error('bad migration');
+      },
+    });
+    await expect(e.start()).rejects.toThrow('bad migration');
+    expect(store.versions).toHaveLength(0);
+  });
+
+  it('retries a store that is briefly unreachable at start', async () => {
+    const store = new MemoryStore();
+    let failures = 2;
+    store.beforeDownload = () => {
+      if (failures-- > 0) throw new StoreError('unavailable', 'memory: down');
+    };
+    const e = engine(store);
+    await e.start();
+    expect(e.state).toBe('ready');
+  });
+
+  it('lets two instances race to create the first database and ends with one', async () => {
+    const store = new MemoryStore();
+    const a = engine(store);
+    const b = engine(store);
+    await Promise.all([a.start(), b.start()]);
+    expect(store.versions).toHaveLength(1);
+    expect(a.object?.etag).toBe(b.object?.etag);
+  });
+});
+
+describe('persistence engine: writes', () => {
+  it('acknowledges a write only once the store has it, and readers never see it before', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    const gate = deferred();
+    store.beforePut = () => gate.promise;
+    let acked = false;
+    const write = e.write(addNote('pending')).then(() => {
+      acked = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(acked).toBe(false);
+    expect(e.read(notes)).toEqual([]);
+    gate.resolve();
+    await write;
+    expect(e.read(notes)).toEqual(['pending']);
+    expect(store.versions).toHaveLength(2);
+  });
+
+  it('rolls back and answers unavailable when the upload fails, then recovers', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    store.beforePut = () => {
+      throw new StoreError('unavailable', 'memory: connection reset');
+    };
+    await expect(e.write(addNote('lost'))).rejects.toMatchObject({
+      name: 'PersistenceError',
+      code: 'unavailable',
+    });
+    expect(e.read(notes)).toEqual([]);
+    store.beforePut = () => {};
+    await e.write(addNote('saved'));
+    expect(e.read(notes)).toEqual(['saved']);
+  });
+
+  it('uploads nothing for a write that changes nothing', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    const puts = store.puts;
+    const n = await e.write((db) => (db.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n);
+    expect(n).toBe(0);
+    expect(store.puts).toBe(puts);
+  });
+
+  it('re-applies a write on the newer version when another instance wrote first', async () => {
+    const store = new MemoryStore();
+    const a = engine(store);
+    const b = engine(store);
+    await a.start();
+    await b.start();
+    await b.write(addNote('from b'));
+    await a.write(addNote('from a'));
+    expect(a.stats.conflicts).toBe(1);
+    expect(a.read(notes)).toEqual(['from b', 'from a']);
+    await b.ensureFresh();
+    expect(b.read(notes)).toEqual(['from b', 'from a']);
+  });
+
+  it('answers contention after the configured attempts when it keeps losing', async () => {
+    const store = new MemoryStore();
+    const e = engine(store, { writeAttempts: 3 });
+    await e.start();
+    const rival = Buffer.from(store.current?.body ?? []);
+    store.beforePut = () => {
+      store.putUnconditionally(rival);
+    };
+    await expect(e.write(addNote('never'))).rejects.toMatchObject({
+      code: 'contention',
+      retryAfterSeconds: 1,
+    });
+    expect(e.stats.conflicts).toBe(3);
+  });
+
+  it('groups writes queued during an upload into one upload', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    const gate = deferred();
+    store.beforePut = () => gate.promise;
+    const first = e.write(addNote('1'));
+    await new Promise((r) => setTimeout(r, 5));
+    const rest = ['2', '3', '4', '5'].map((n) => e.write(addNote(n)));
+    const puts = store.puts;
+    gate.resolve();
+    store.beforePut = () => {};
+    await Promise.all([first, ...rest]);
+    expect(store.puts - puts).toBe(2);
+    expect(e.read(notes)).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('rolls back only the write that threw in a batch', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    const results = await Promise.allSettled([
+      e.write(addNote('ok 1')),
+      e.write((db) => {
+        addNote('half')(db);
+        throw new Error('domain says no');
+      }),
+      e.write(addNote('ok 2')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(e.read(notes)).toEqual(['ok 1', 'ok 2']);
+  });
+});
+
+describe('persistence engine: reads', () => {
+  it('sees a write acknowledged by another instance on the next request', async () => {
+    const store = new MemoryStore();
+    const a = engine(store);
+    const b = engine(store);
+    await Promise.all([a.start(), b.start()]);
+    await b.write(addNote('elsewhere'));
+    await a.ensureFresh();
+    expect(a.read(notes)).toEqual(['elsewhere']);
+  });
+
+  it('shares one conditional download among concurrent requests', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    const before = store.conditionalDownloads;
+    await Promise.all(Array.from({ length: 20 }, () => e.ensureFresh()));
+    expect(store.conditionalDownloads - before).toBeLessThanOrEqual(2);
+    expect(store.conditionalDownloads - before).toBeGreaterThanOrEqual(1);
+  });
+
+  it('trusts a recent check within the allowed staleness', async () => {
+    const store = new MemoryStore();
+    const e = engine(store, { maxStalenessMs: 60_000 });
+    await e.start();
+    const before = store.conditionalDownloads;
+    await e.ensureFresh();
+    await e.ensureFresh();
+    expect(store.conditionalDownloads).toBe(before);
+  });
+
+  it('refuses to serve before the restore finished', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await expect(e.ensureFresh()).rejects.toMatchObject({ code: 'not_ready' });
+    await expect(e.write(addNote('x'))).rejects.toMatchObject({ code: 'not_ready' });
+  });
+
+  it('keeps the current version when a newer object is corrupt, and says so', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    await e.write(addNote('good'));
+    const bad = store.putUnconditionally(Buffer.from('garbage'.repeat(100)));
+    await expect(e.ensureFresh()).rejects.toMatchObject({
+      code: 'corrupt',
+      message: expect.stringContaining(bad.versionId),
+    });
+    expect(e.read(notes)).toEqual(['good']);
+  });
+
+  it('never writes through the read connection', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    expect(() => e.read(addNote('sneaky'))).toThrow(/readonly/i);
+  });
+});
