@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  proc: ChildProcess;
+  /** Every line the process wrote (stdout and stderr), in order. */
+  lines: string[];
+  /** Parsed JSON log lines. */
+  logs(): Record<string, unknown>[];
+  /** SIGTERM (default) and wait for the exit; resolves with the exit code and how long it took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  dataDir: string;
+}
+
+export interface StartOptions {
+  /** Settings for the process (merged over a minimal environment). */
+  env?: Record<string, string>;
+  /** Wait for /healthz 200 (default true). */
+  waitReady?: boolean;
+  /** Use this data directory (default: a fresh temporary one, removed on stop). */
+  dataDir?: string;
+}
+
+/**
+ * Starts `node server.ts` (the built app) on a free loopback port with its data in a temporary
+ * directory, and waits for it to be ready. The embedded local store is used unless `env` sets S3.
+ */
+export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
+  const ownDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cc-server-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CC_DB_PATH: join(dataDir, 'app.sqlite'),
+    CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
+    CC_LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  const proc = spawn(process.execPath, ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let resolveUrl: (url: string) => void = () => {};
+  const urlPromise = new Promise<string>((r) => {
+    resolveUrl = r;
+  });
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      const m = /"msg":"listening","url":"([^"]+)"/.exec(line);
+      if (m?.[1]) resolveUrl(m[1]);
+    }
+  };
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
+
+  const server: ServerProcess = {
+    url: '',
+    proc,
+    lines,
+    dataDir,
+    logs: () =>
+      lines.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    async stop(signal = 'SIGTERM') {
+      const t0 = performance.now();
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const result = await exited;
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      return { ...result, ms: performance.now() - t0 };
+    },
+  };
+
+  const early = exited.then(({ code, signal }) => {
+    throw new Error(`server exited (code ${code}, signal ${signal}) before listening:\n${lines.join('\n')}`);
+  });
+  server.url = await Promise.race([urlPromise, early, timeout(20_000, 'listening', lines)]);
+  if (opts.waitReady !== false)
+    await Promise.race([waitForReady(server.url), early, timeout(30_000, 'ready', lines)]);
+  early.catch(() => {});
+  return server;
+}
+
+export async function waitForReady(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function timeout(ms: number, what: string, lines: string[]): Promise<never> {
+  return new Promise((_, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`server not ${what} within ${ms} ms:\n${lines.join('\n')}`)),
+      ms,
+    );
+    t.unref();
+  });
+}
+
+/** A tiny cookie-keeping JSON client for the API. */
+export class ApiClient {
+  readonly base: string;
+  cookie = '';
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' };
+    const h = init.headers as Record<string, string>;
+    if (this.cookie) h.cookie = this.cookie;
+    // Every API request says it is JSON, DELETE included (see the README's API notes).
+    h['content-type'] ??= 'application/json';
+    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    const res = await fetch(`${this.base}${path}`, init);
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const pair = setCookie.split(';')[0] ?? '';
+      const expired = /max-age=0|expires=thu, 01 jan 1970/i.test(setCookie);
+      this.cookie = expired || pair.endsWith('=') ? '' : pair;
+    }
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  get(path: string) {
+    return this.request('GET', path);
+  }
+  post(path: string, body: unknown = {}, headers?: Record<string, string>) {
+    return this.request('POST', path, body, headers);
+  }
+  patch(path: string, body: unknown) {
+    return this.request('PATCH', path, body);
+  }
+  delete(path: string) {
+    return this.request('DELETE', path);
+  }
+
+  /** Signs up a fresh account and keeps its cookie. */
+  async signUp(email = uniqueEmail(), password = 'correct horse'): Promise<{ id: number; email: string }> {
+    const res = await this.post('/api/signup', { email, password });
+    if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.user;
+  }
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter++;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}@example.com`;
+}
