@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +35,11 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cc-server-'));
+  const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
     CC_DB_PATH: join(dataDir, 'app.sqlite'),
     CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
@@ -46,17 +48,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   };
   const proc = spawn(process.execPath, ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  let resolveUrl: (url: string) => void = () => {};
-  const urlPromise = new Promise<string>((r) => {
-    resolveUrl = r;
-  });
   const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line) continue;
-      lines.push(line);
-      const m = /"msg":"listening","url":"([^"]+)"/.exec(line);
-      if (m?.[1]) resolveUrl(m[1]);
-    }
+    for (const line of chunk.toString().split('\n')) if (line) lines.push(line);
   };
   proc.stdout?.on('data', collect);
   proc.stderr?.on('data', collect);
@@ -89,11 +82,39 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   const early = exited.then(({ code, signal }) => {
     throw new Error(`server exited (code ${code}, signal ${signal}) before listening:\n${lines.join('\n')}`);
   });
-  server.url = await Promise.race([urlPromise, early, timeout(20_000, 'listening', lines)]);
+  server.url = `http://127.0.0.1:${port}`;
+  await Promise.race([waitForListening(port), early, timeout(20_000, 'listening', lines)]);
   if (opts.waitReady !== false)
     await Promise.race([waitForReady(server.url), early, timeout(30_000, 'ready', lines)]);
   early.catch(() => {});
   return server;
+}
+
+/** A port nothing listens on right now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForListening(port: number): Promise<void> {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export async function waitForReady(url: string): Promise<void> {
