@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { docker } from '../../docker/engine.ts';
+import { appS3Env, createTestBucket, deleteTestBucket, describeWithS3 } from '../support/s3-env.ts';
+import {
+  buildParityImage,
+  type Container,
+  describeWithDocker,
+  hasE2eSpecs,
+  PARITY_IMAGE,
+  root,
+  startContainer,
+} from './container.ts';
+
+const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
+const NODE_ARCH: Record<string, string> = { amd64: 'x64', arm64: 'arm64' };
+
+describeWithDocker('the Lambda image, run with docker', () => {
+  let build: Awaited<ReturnType<typeof buildParityImage>>;
+  const started: Container[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const c = await startContainer(PARITY_IMAGE, env);
+    started.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    build = await buildParityImage();
+  }, 900_000);
+  afterAll(() => {
+    for (const c of started) c.kill();
+  });
+
+  it('loads a better-sqlite3 addon built for the architecture of the image', () => {
+    const imageArch = docker(['image', 'inspect', '-f', '{{.Architecture}}', PARITY_IMAGE]).trim();
+    const probe = `
+      const Database = require('better-sqlite3');
+      const db = new Database(':memory:');
+      const sqlite = db.prepare('select sqlite_version() as v').get().v;
+      const addon = Object.keys(require.cache).find((f) => f.endsWith('.node'));
+      console.log(JSON.stringify({ arch: process.arch, addon, machine: require('node:fs').readFileSync(addon).readUInt16LE(18), sqlite }));`;
+    const out = JSON.parse(docker(['run', '--rm', '--network', 'none', PARITY_IMAGE, 'node', '-e', probe]));
+    expect(out.arch).toBe(NODE_ARCH[imageArch]);
+    expect(out.machine).toBe(ELF_MACHINE[out.arch]);
+    expect(out.addon).toMatch(/^\/app\/node_modules\/better-sqlite3\//);
+    expect(out.sqlite).toMatch(/^3\.\d+\.\d+$/);
+  });
+
+  it('reports runtime "container" and the build metadata it was built with on /version', async () => {
+    const c = await start();
+    const res = await fetch(`${c.url}/version`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ runtime: 'container', version: build.version, commit: build.commit });
+    expect(Number.isNaN(Date.parse(String(body.buildTime)))).toBe(false);
+  });
+
+  it('ends within 1 s of `docker stop` (SIGTERM to node as PID 1), cleanly', async () => {
+    const c = await start();
+    const pid1 = docker(['exec', c.name, 'cat', '/proc/1/cmdline']).replaceAll('\0', ' ').trim();
+    expect(pid1).toBe('node server.ts');
+    const { ms, exitCode } = c.stop();
+    expect(ms).toBeLessThan(1000);
+    expect(exitCode).toBe(0);
+  });
+
+  describeWithS3('against the S3 server', () => {
+    let bucket: string;
+    beforeAll(async () => {
+      // Unversioned: the container writes with conditional PUTs, which Ceph breaks in versioned buckets.
+      bucket = await createTestBucket({ versioned: false, purpose: 'parity' });
+    });
+    afterAll(async () => {
+      if (bucket) await deleteTestBucket(bucket);
+    });
+
+    it('passes the same browser suite as `npm start`', async () => {
+      expect(hasE2eSpecs(), 'tests/e2e has no Playwright specs (and playwright.config.ts) yet').toBe(true);
+      const c = await start(appS3Env(bucket, { key: 'parity/e2e.sqlite' }));
+      const res = spawnSync('npx', ['playwright', 'test'], {
+        cwd: root,
+        env: { ...process.env, CC_E2E_BASE_URL: c.url },
+        encoding: 'utf8',
+        timeout: 540_000,
+      });
+      const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+      expect(res.status, `playwright against ${c.url} failed:\n${output.slice(-4000)}`).toBe(0);
+      expect(output).toMatch(/\d+ passed/);
+    });
+
+    it('keeps what one container wrote after `docker rm -f`: a fresh container restores it from S3', async () => {
+      const env = appS3Env(bucket, { key: 'parity/durability.sqlite' });
+      const email = `parity-${randomBytes(4).toString('hex')}@example.test`;
+      const password = 'parity-password-1';
+      const title = `Survives the container ${randomBytes(4).toString('hex')}`;
+
+      const first = await start(env);
+      const signup = await api(first.url, 'POST', '/api/signup', { email, password });
+      expect(signup.status).toBe(201);
+      const created = await api(first.url, 'POST', '/api/tasks', { title }, signup.cookie);
+      expect(created.status).toBe(201);
+      first.kill();
+
+      const second = await start(env);
+      const login = await api(second.url, 'POST', '/api/login', { email, password });
+      expect(login.status).toBe(200);
+      const list = await api(second.url, 'GET', '/api/tasks', undefined, login.cookie);
+      expect(list.status).toBe(200);
+      const titles = (list.body as { tasks: { title: string }[] }).tasks.map((t) => t.title);
+      expect(titles).toContain(title);
+    });
+  });
+});
+
+async function api(base: string, method: string, path: string, body?: unknown, cookie?: string) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(cookie ? { cookie } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    redirect: 'manual',
+  });
+  const text = await res.text();
+  const setCookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return {
+    status: res.status,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    cookie: setCookie || cookie,
+  };
+}
