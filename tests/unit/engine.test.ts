@@ -301,3 +301,32 @@ describe('persistence engine: reads', () => {
     expect(() => e.read(addNote('sneaky'))).toThrow(/readonly/i);
   });
 });
+
+describe('persistence engine: the working copy', () => {
+  it('refuses a working copy another live process holds', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const store = new MemoryStore();
+    const first = engine(store);
+    const path = (first as unknown as { opts: { dbPath: string } }).opts.dbPath;
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
+    try {
+      writeFileSync(`${path}.lock`, String(other.pid));
+      await expect(first.start()).rejects.toThrow(/in use by another server \(pid \d+\).*CC_DB_PATH/);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const { writeFileSync, existsSync } = await import('node:fs');
+    const store = new MemoryStore();
+    const e = engine(store);
+    const path = (e as unknown as { opts: { dbPath: string } }).opts.dbPath;
+    writeFileSync(`${path}.lock`, '999999999');
+    await e.start();
+    expect(e.state).toBe('ready');
+    e.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});

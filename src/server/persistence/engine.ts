@@ -9,6 +9,7 @@ import {
   closeConnections,
   type Db,
   headerCheck,
+  lockWorkingCopy,
   openConnections,
   quickCheck,
   removeSidecars,
@@ -73,6 +74,7 @@ export class Engine {
   private queue: Job[] = [];
   private draining = false;
   private _state: EngineState = 'starting';
+  private unlock: (() => void) | undefined;
   private _error: Error | undefined;
   readonly stats: EngineStats = {
     uploads: 0,
@@ -117,8 +119,9 @@ export class Engine {
    */
   async start(): Promise<void> {
     const t0 = this.opts.now();
-    mkdirSync(dirname(this.opts.dbPath), { recursive: true });
     try {
+      mkdirSync(dirname(this.opts.dbPath), { recursive: true });
+      this.unlock = lockWorkingCopy(this.opts.dbPath);
       await this.mutex.run(() => this.restoreLocked());
       this._state = 'ready';
       this.log.info('database ready', {
@@ -422,6 +425,8 @@ export class Engine {
     this._state = 'closed';
     closeConnections(this.conns);
     this.conns = undefined;
+    this.unlock?.();
+    this.unlock = undefined;
   }
 }
 
