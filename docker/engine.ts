@@ -112,7 +112,8 @@ export function buildImage(
   };
   const buildx = hasBuildx();
   const args = [
-    ...(buildx ? ['buildx', 'build', '--load', '--provenance=false'] : ['build']),
+    // --force-rm: the classic builder otherwise leaves a failed step's container behind.
+    ...(buildx ? ['buildx', 'build', '--load', '--provenance=false'] : ['build', '--force-rm']),
     '-f',
     'Dockerfile.lambda',
     '-t',
