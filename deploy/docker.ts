@@ -16,7 +16,7 @@ export interface BuildRequest {
   /** Exactly one platform: Lambda rejects multi-platform image indexes. */
   platform: Platform;
   buildArgs: Record<string, string>;
-  /** `docker build --network`, e.g. `host` where builds have no bridge network. */
+  /** `docker build --network`; default: `host` when the engine has no bridge network, else the engine's. */
   network?: string | undefined;
 }
 
@@ -113,7 +113,11 @@ export function cliDocker(options: DockerOptions = {}): Docker {
           ['buildx', 'build', '--load', '--provenance=false', '--sbom=false']
         : ['build'];
       args.push('--platform', req.platform, '--file', req.dockerfile, '--tag', req.tag);
-      if (req.network) args.push('--network', req.network);
+      // An engine started with --bridge=none (as on a CI machine with loopback only) gives build
+      // containers no network at all; the host's is the only way to reach the package registry.
+      const network =
+        req.network ?? ((await run(['network', 'inspect', 'bridge'])).code === 0 ? undefined : 'host');
+      if (network) args.push('--network', network);
       for (const [k, v] of Object.entries(req.buildArgs)) args.push('--build-arg', `${k}=${v}`);
       args.push(req.context);
       // Without buildx the CLI falls back to the classic builder; say so explicitly so a

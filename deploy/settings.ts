@@ -37,7 +37,6 @@ export interface Settings {
   appEnv: Record<string, string>;
   /** Extra `docker build` arguments (`--build-arg NAME=VALUE`), e.g. a mirrored NODE_IMAGE. */
   buildArgs: Record<string, string>;
-  buildNetwork: string | undefined;
   dryRun: boolean;
   verbose: boolean;
   yes: boolean;
@@ -181,13 +180,6 @@ export const OPTIONS: readonly Option[] = [
     kind: 'list',
     commands: ['deploy'],
     help: 'extra docker build argument NAME=VALUE (repeatable)',
-  },
-  {
-    flag: 'build-network',
-    env: 'CC_DEPLOY_BUILD_NETWORK',
-    kind: 'string',
-    commands: ['deploy'],
-    help: 'docker build --network (e.g. host)',
   },
   {
     flag: 'dry-run',
@@ -346,7 +338,6 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     maxStalenessMs: int('max-staleness-ms', 0, 86_400_000),
     appEnv,
     buildArgs: pairs('build-arg', /^[A-Za-z_][A-Za-z0-9_]*$/),
-    buildNetwork: raw('build-network'),
     dryRun: bool('dry-run'),
     verbose: bool('verbose'),
     yes: bool('yes'),

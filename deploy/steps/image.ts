@@ -51,7 +51,6 @@ export async function ensureImage(ctx: DeployContext): Promise<StepResult> {
     tag: local,
     platform,
     buildArgs: buildArgsFor(ctx),
-    network: ctx.settings.buildNetwork,
   });
   const built = await ctx.docker.platformOf(local);
   if (built !== platform) {

@@ -1,0 +1,261 @@
+/**
+ * The image path for real: the deploy's own image step builds Dockerfile.lambda with Docker (local
+ * base stand-ins, as the parity test does), logs in and pushes with the same code that pushes to
+ * ECR — only the ECR control plane is mocked, answering with a local docker-registry's basic-auth
+ * login and reading tags back from that registry — then the pushed digest is pulled back and run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../deploy/aws.ts';
+import { imageTag } from '../../deploy/build-info.ts';
+import { DEFAULT_TIMING, type DeployContext } from '../../deploy/context.ts';
+import { cliDocker, type Docker, runDocker } from '../../deploy/docker.ts';
+import { DeployError } from '../../deploy/errors.ts';
+import { resourceNames } from '../../deploy/names.ts';
+import { ecrRegistry, MANIFEST_TYPES, pushImage } from '../../deploy/registry.ts';
+import { parseSettings } from '../../deploy/settings.ts';
+import { ensureImage } from '../../deploy/steps/image.ts';
+import { engineProblem, imageExists } from '../../docker/engine.ts';
+import { LOCAL_LWA_IMAGE, LOCAL_NODE_IMAGE } from '../../docker/settings.ts';
+import { freePort, startContainer } from '../parity/container.ts';
+import { serviceError } from './support/fake-aws.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const requireAll = process.env.CC_TEST_REQUIRE_ALL === '1';
+
+function registryProblem(): string | undefined {
+  const missing = ['docker-registry', 'htpasswd', 'curl'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
+  return missing.length
+    ? `${missing.join(', ')} not installed (bash deploy/test-registry.sh install)`
+    : undefined;
+}
+
+const problem = engineProblem() ?? registryProblem();
+const suite = problem && !requireAll ? describe.skip : describe;
+const title = 'the image step against a real registry';
+
+suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () => {
+  let registryDir = '';
+  let dockerConfig = '';
+  let host = '';
+  let user = '';
+  let password = '';
+  let docker: Docker;
+  let builds = 0;
+  /** The first test's build, which the second finds again. */
+  let pushed: DeployContext | undefined;
+  const repository = `code-canvas-deploy-test-${process.pid}`;
+  const cleanup: string[] = [];
+
+  /** An ECR client whose control plane answers for the local registry; docker does the rest for real. */
+  function ecrFor(login: { user: string; password: string }): ECRClient {
+    const ecr = new ECRClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    const mock = mockClient(ecr);
+    mock.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from(`${login.user}:${login.password}`).toString('base64'),
+          proxyEndpoint: `http://${host}`,
+        },
+      ],
+    });
+    mock.on(DescribeImagesCommand).callsFake(async (input: { imageIds: { imageTag: string }[] }) => {
+      const tag = input.imageIds[0]?.imageTag ?? '';
+      const res = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          accept: [...MANIFEST_TYPES, 'application/vnd.oci.image.index.v1+json'].join(', '),
+        },
+      });
+      if (res.status === 404) throw serviceError('ImageNotFoundException', `no tag ${tag}`);
+      if (!res.ok) throw new Error(`registry HEAD manifest: ${res.status}`);
+      return {
+        imageDetails: [
+          {
+            imageDigest: res.headers.get('docker-content-digest') ?? '',
+            imageManifestMediaType: res.headers.get('content-type') ?? '',
+          },
+        ],
+      };
+    });
+    return ecr;
+  }
+
+  function contextFor(commit: string): DeployContext {
+    const settings = parseSettings(
+      [
+        'deploy',
+        '--build-arg',
+        `NODE_IMAGE=${LOCAL_NODE_IMAGE}`,
+        '--build-arg',
+        `LWA_IMAGE=${LOCAL_LWA_IMAGE}`,
+      ],
+      {},
+    );
+    const identity = {
+      account: '123456789012',
+      arn: 'arn:aws:iam::123456789012:user/t',
+      partition: 'aws',
+      region: 'eu-west-1',
+    };
+    const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      settings,
+      identity,
+      names: { ...resourceNames(settings, identity), repository },
+      clients: { ecr: ecrFor({ user, password }) } as AwsClients,
+      docker,
+      build: {
+        version: '0.0.0-deploy-test',
+        commit,
+        time,
+        dirty: true,
+        tag: imageTag(commit, time, 'x86_64', true, settings.buildArgs),
+      },
+      root,
+      invokeMode: 'RESPONSE_STREAM',
+      dryRun: false,
+      timing: DEFAULT_TIMING,
+      fetch,
+      print: () => {},
+      state: { repositoryUri: `${host}/${repository}` },
+    };
+  }
+
+  const inspect = async (ref: string, format: string) =>
+    (
+      await runDocker(['image', 'inspect', '--format', format, ref], {
+        env: { ...process.env, DOCKER_CONFIG: dockerConfig },
+      })
+    ).output.trim();
+
+  beforeAll(async () => {
+    if (problem) throw new Error(`CC_TEST_REQUIRE_ALL=1 but ${problem}`);
+    if (!(imageExists(LOCAL_NODE_IMAGE) && imageExists(LOCAL_LWA_IMAGE))) {
+      const res = spawnSync('bash', ['docker/build-local-base.sh'], { cwd: root, stdio: 'inherit' });
+      if (res.status !== 0) throw new Error('docker/build-local-base.sh failed (output above)');
+    }
+    registryDir = await mkdtemp(join(tmpdir(), 'cc-registry-'));
+    dockerConfig = await mkdtemp(join(tmpdir(), 'cc-docker-config-'));
+    const port = await freePort();
+    const started = spawnSync('bash', ['deploy/test-registry.sh', 'start'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CC_REGISTRY_DIR: registryDir, CC_REGISTRY_PORT: String(port) },
+    });
+    if (started.status !== 0) throw new Error(`deploy/test-registry.sh start failed:\n${started.stderr}`);
+    const settings = Object.fromEntries(
+      started.stdout
+        .trim()
+        .split(/\s+/)
+        .map((kv) => kv.split('=', 2) as [string, string]),
+    );
+    host = settings.CC_TEST_REGISTRY ?? '';
+    user = settings.CC_TEST_REGISTRY_USER ?? '';
+    password = settings.CC_TEST_REGISTRY_PASSWORD ?? '';
+    // A scratch DOCKER_CONFIG keeps the test's registry login out of the machine's own config.
+    const real = cliDocker({ env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
+    docker = {
+      ...real,
+      build: async (request) => {
+        builds++;
+        cleanup.push(request.tag);
+        return real.build(request);
+      },
+    };
+  }, 900_000);
+
+  afterAll(async () => {
+    const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+    // --no-prune keeps the untagged parents: they are the build cache the parity build reuses.
+    if (cleanup.length) await runDocker(['rmi', '--force', '--no-prune', ...cleanup], { env });
+    if (registryDir) {
+      spawnSync('bash', ['deploy/test-registry.sh', 'stop'], {
+        cwd: root,
+        env: { ...process.env, CC_REGISTRY_DIR: registryDir },
+      });
+    }
+    await rm(dockerConfig, { recursive: true, force: true });
+  });
+
+  it('builds one platform, pushes it, and the pushed digest pulls back as the same runnable image', async () => {
+    const commit = `deploy-test-${Date.now().toString(36)}`;
+    const ctx = contextFor(commit);
+    const result = await ensureImage(ctx);
+    expect(result.outcome).toBe('created');
+    pushed = ctx;
+    const imageUri = ctx.state.imageUri ?? '';
+    expect(imageUri).toMatch(new RegExp(`^${host}/${repository}@sha256:[0-9a-f]{64}$`));
+    const localRef = `${repository}:${ctx.build.tag}`;
+    const builtId = await inspect(localRef, '{{.Id}}');
+    cleanup.push(`${host}/${repository}:${ctx.build.tag}`);
+
+    // One platform's manifest, not an index: what Lambda accepts.
+    const head = await fetch(`http://${host}/v2/${repository}/manifests/${imageUri.split('@')[1]}`, {
+      method: 'HEAD',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+        accept: [...MANIFEST_TYPES, 'application/vnd.oci.image.index.v1+json'].join(', '),
+      },
+    });
+    expect(head.status).toBe(200);
+    expect(MANIFEST_TYPES).toContain(head.headers.get('content-type'));
+
+    // Forget the local copies, then pull by digest with the login the push made.
+    const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+    await runDocker(['rmi', '--no-prune', localRef, `${host}/${repository}:${ctx.build.tag}`], { env });
+    expect((await runDocker(['image', 'inspect', localRef], { env })).code).not.toBe(0);
+    const pulled = await runDocker(['pull', imageUri], { env });
+    expect(pulled.code, pulled.output).toBe(0);
+    cleanup.push(imageUri);
+    expect(await inspect(imageUri, '{{.Id}}')).toBe(builtId);
+    expect(await inspect(imageUri, '{{.Os}}/{{.Architecture}}')).toBe('linux/amd64');
+
+    const container = await startContainer(imageUri);
+    try {
+      const version = (await (await fetch(`${container.url}/version`)).json()) as Record<string, unknown>;
+      expect(version).toMatchObject({ version: '0.0.0-deploy-test', commit });
+    } finally {
+      container.kill();
+    }
+  });
+
+  it('finds the pushed tag on a second run and builds nothing', async () => {
+    expect(pushed, 'the first test pushed an image').toBeDefined();
+    const first = pushed as DeployContext;
+    const before = builds;
+    const again = { ...contextFor(first.build.commit), build: first.build };
+    const result = await ensureImage(again);
+    expect(result.outcome).toBe('unchanged');
+    expect(builds).toBe(before);
+    expect(again.state.imageUri).toBe(first.state.imageUri);
+  });
+
+  it('stops with one line naming the registry when it refuses the credentials', async () => {
+    const refusing = ecrRegistry(
+      ecrFor({ user, password: 'wrong-password' }),
+      repository,
+      `${host}/${repository}`,
+    );
+    const failure = await pushImage(docker, refusing, LOCAL_LWA_IMAGE, 'never-pushed').catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(DeployError);
+    expect((failure as DeployError).message).toMatch(
+      new RegExp(`^docker: login to ${host} failed: .*unauthorized`, 'i'),
+    );
+    expect((failure as DeployError).fix).toMatch(/credentials/);
+  });
+});
