@@ -1,21 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
 import { constants } from 'node:fs';
-import {
-  copyFile,
-  link,
-  mkdir,
-  open,
-  readdir,
-  readlink,
-  rename,
-  rm,
-  stat,
-  symlink,
-  unlink,
-} from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  errno,
+  etagOf,
+  infoOf,
+  parseVersionId,
+  type Version,
+  VersionDir,
+  writeDurably,
+} from './local-versions.ts';
 import type { DownloadResult, ObjectInfo, PutCondition, SnapshotStore, VersionInfo } from './store.ts';
 import { StoreError } from './store.ts';
 
@@ -42,21 +38,9 @@ export interface LocalStoreOptions {
   keepVersions: number;
 }
 
-const DIGITS = 16;
-const VERSION_NAME = /^\d{16}$/;
-const ETAG = /^"?(\d+)-([0-9a-z]+)"?$/;
-const HINT = 'CURRENT';
-/** Temporary files left by a process that died mid-put are removed once they are this old. */
-const STALE_TEMP_MS = 3_600_000;
-
-interface Version {
-  seq: number;
-  stats: BigIntStats;
-}
-
 export class LocalSnapshotStore implements SnapshotStore {
   readonly location: string;
-  readonly #dir: string;
+  readonly #versions: VersionDir;
   readonly #key: string;
   readonly #keep: number;
   #dirReady = false;
@@ -66,7 +50,7 @@ export class LocalSnapshotStore implements SnapshotStore {
       throw new RangeError(`local store: keepVersions must be a whole number ≥ 1, got ${opts.keepVersions}`);
     }
     const root = resolve(opts.dir);
-    this.#dir = join(root, `${opts.key}.versions`);
+    this.#versions = new VersionDir(join(root, `${opts.key}.versions`));
     this.#key = opts.key;
     this.#keep = opts.keepVersions;
     this.location = `${pathToFileURL(root).href} (key ${opts.key})`;
@@ -80,7 +64,7 @@ export class LocalSnapshotStore implements SnapshotStore {
     try {
       if (opts.versionId !== undefined) {
         const seq = parseVersionId(opts.versionId);
-        const stats = seq === undefined ? null : await statVersion(this.#path(seq));
+        const stats = seq === undefined ? null : await this.#versions.stat(seq);
         if (seq === undefined || !stats) {
           throw new StoreError(
             'not_found',
@@ -92,11 +76,11 @@ export class LocalSnapshotStore implements SnapshotStore {
       }
       // Fast path for revalidation: the caller's version is current when it exists and has no
       // successor. Two stat calls, no directory scan, however many versions there are.
-      if (opts.ifNoneMatch !== undefined && (await this.#isCurrentEtag(opts.ifNoneMatch))) {
+      if (opts.ifNoneMatch !== undefined && (await this.#versions.isCurrentEtag(opts.ifNoneMatch))) {
         return { status: 'not-modified' };
       }
       for (let attempt = 0; ; attempt++) {
-        const current = await this.#findCurrent();
+        const current = await this.#versions.findCurrent();
         if (!current) return { status: 'absent' };
         if (opts.ifNoneMatch === etagOf(current.seq, current.stats)) return { status: 'not-modified' };
         try {
@@ -113,7 +97,7 @@ export class LocalSnapshotStore implements SnapshotStore {
 
   async head(): Promise<ObjectInfo | null> {
     try {
-      const current = await this.#findCurrent();
+      const current = await this.#versions.findCurrent();
       return current ? infoOf(current) : null;
     } catch (err) {
       throw this.#storeError('head object', err);
@@ -124,16 +108,16 @@ export class LocalSnapshotStore implements SnapshotStore {
     const op = 'put object';
     let tmp: string | undefined;
     try {
-      let current = await this.#findCurrent();
+      let current = await this.#versions.findCurrent();
       this.#checkCondition(condition, current);
       await this.#ensureDir();
-      tmp = join(this.#dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+      tmp = this.#versions.tempName();
       await writeDurably(tmp, body);
       let seq: number;
       for (;;) {
         seq = (current?.seq ?? 0) + 1;
         try {
-          await link(tmp, this.#path(seq));
+          await link(tmp, this.#versions.file(seq));
           break;
         } catch (err) {
           if (errno(err) !== 'EEXIST') throw err;
@@ -143,16 +127,16 @@ export class LocalSnapshotStore implements SnapshotStore {
               `${this.#what(op)}: precondition failed (another writer created version ${seq} first)`,
             );
           }
-          current = await this.#findCurrent();
+          current = await this.#versions.findCurrent();
         }
       }
       await unlink(tmp);
       tmp = undefined;
       await this.#confirmClaim(seq);
-      await fsyncDir(this.#dir);
-      const stats = await stat(this.#path(seq), { bigint: true });
-      await this.#updateHint(seq);
-      await this.#prune(seq);
+      await this.#versions.sync();
+      const stats = await stat(this.#versions.file(seq), { bigint: true });
+      await this.#versions.updateHint(seq);
+      await this.#versions.prune(seq, this.#keep);
       return infoOf({ seq, stats });
     } catch (err) {
       throw this.#storeError(op, err);
@@ -163,10 +147,10 @@ export class LocalSnapshotStore implements SnapshotStore {
 
   async listVersions(): Promise<VersionInfo[]> {
     try {
-      const seqs = (await this.#listSeqs()).sort((a, b) => b - a);
+      const seqs = (await this.#versions.listSeqs()).sort((a, b) => b - a);
       const out: VersionInfo[] = [];
       for (const seq of seqs) {
-        const stats = await statVersion(this.#path(seq));
+        const stats = await this.#versions.stat(seq);
         if (!stats) continue; // pruned while we listed
         out.push({ ...infoOf({ seq, stats }), versionId: String(seq), isLatest: out.length === 0 });
       }
@@ -205,118 +189,20 @@ export class LocalSnapshotStore implements SnapshotStore {
    * newer version exists; when one does, the outcome is reported as unknown, like an S3 timeout.
    */
   async #confirmClaim(seq: number): Promise<void> {
-    if (seq > 1 && (await statVersion(this.#path(seq - 1)))) return;
-    const newer = (await this.#listSeqs()).some((s) => s > seq);
+    if (seq > 1 && (await this.#versions.stat(seq - 1))) return;
+    const newer = (await this.#versions.listSeqs()).some((s) => s > seq);
     if (newer) {
       throw new StoreError(
         'unavailable',
         `${this.#what('put object')}: could not confirm version ${seq} (newer versions appeared and older ones ` +
           'were pruned meanwhile); the write may or may not be current: revalidate before retrying',
+        { outcomeUnknown: true },
       );
     }
   }
 
-  async #isCurrentEtag(etag: string): Promise<boolean> {
-    const m = ETAG.exec(etag);
-    if (!m) return false;
-    const seq = Number(m[1]);
-    if (await statVersion(this.#path(seq + 1))) return false;
-    const stats = await statVersion(this.#path(seq));
-    return stats !== null && etagOf(seq, stats) === etag;
-  }
-
-  /** The newest version: from the hint, probing forward; a directory scan only when the hint is unusable. */
-  async #findCurrent(): Promise<Version | null> {
-    const hint = await this.#readHint();
-    if (hint !== undefined) {
-      const found = await this.#probeFrom(hint);
-      if (found) return found;
-    }
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const seqs = await this.#listSeqs();
-      if (seqs.length === 0) return null;
-      const found = await this.#probeFrom(Math.max(...seqs));
-      if (found) return found;
-    }
-    throw new StoreError('unavailable', `${this.#what('find current version')}: versions keep disappearing`);
-  }
-
-  async #probeFrom(start: number): Promise<Version | null> {
-    let seq = start;
-    let stats = await statVersion(this.#path(seq));
-    if (!stats) return null;
-    for (;;) {
-      const next = await statVersion(this.#path(seq + 1));
-      if (!next) return { seq, stats };
-      seq += 1;
-      stats = next;
-    }
-  }
-
-  async #readHint(): Promise<number | undefined> {
-    try {
-      return parseVersionId(String(Number(await readlink(join(this.#dir, HINT)))));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Moves the hint forward (never back, unless another writer raced us between the read and the rename). */
-  async #updateHint(seq: number): Promise<void> {
-    const hint = await this.#readHint();
-    if (hint !== undefined && hint >= seq) return;
-    const tmp = join(this.#dir, `.tmp-hint-${process.pid}-${randomBytes(6).toString('hex')}`);
-    try {
-      await symlink(seqName(seq), tmp);
-      await rename(tmp, join(this.#dir, HINT));
-    } catch {
-      await rm(tmp, { force: true }).catch(() => {});
-    }
-  }
-
-  /**
-   * Deletes versions older than the newest `keep`, oldest first (the order #confirmClaim relies on).
-   * In the steady state that is one unlink; a full scan only when older versions are left over.
-   * Best effort: a put that landed is never failed by pruning.
-   */
-  async #prune(newest: number): Promise<void> {
-    const cutoff = newest - this.#keep;
-    if (cutoff < 1) return;
-    try {
-      if (cutoff === 1 || !(await statVersion(this.#path(cutoff - 1)))) {
-        await unlink(this.#path(cutoff)).catch(ignoreEnoent);
-        return;
-      }
-      const seqs = (await this.#listSeqs()).filter((s) => s <= cutoff).sort((a, b) => a - b);
-      for (const seq of seqs) await unlink(this.#path(seq)).catch(ignoreEnoent);
-      await this.#removeStaleTemps();
-    } catch {
-      // Pruning is housekeeping; the next put tries again.
-    }
-  }
-
-  async #removeStaleTemps(): Promise<void> {
-    const now = Date.now();
-    for (const name of await readdir(this.#dir)) {
-      if (!name.startsWith('.tmp-')) continue;
-      const st = await stat(join(this.#dir, name)).catch(() => null);
-      if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm(join(this.#dir, name), { force: true });
-    }
-  }
-
-  async #listSeqs(): Promise<number[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.#dir);
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return [];
-      throw err;
-    }
-    return names.filter((n) => VERSION_NAME.test(n)).map(Number);
-  }
-
   async #copyOut(version: Version, destPath: string): Promise<DownloadResult> {
-    const src = this.#path(version.seq);
+    const src = this.#versions.file(version.seq);
     await mkdir(dirname(resolve(destPath)), { recursive: true });
     const tmp = `${destPath}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
@@ -338,16 +224,12 @@ export class LocalSnapshotStore implements SnapshotStore {
 
   async #ensureDir(): Promise<void> {
     if (this.#dirReady) return;
-    await mkdir(this.#dir, { recursive: true });
+    await mkdir(this.#versions.path, { recursive: true });
     this.#dirReady = true;
   }
 
-  #path(seq: number): string {
-    return join(this.#dir, seqName(seq));
-  }
-
   #what(op: string): string {
-    return `local store: ${op} ${this.#key} in ${this.#dir}`;
+    return `local store: ${op} ${this.#key} in ${this.#versions.path}`;
   }
 
   #storeError(op: string, err: unknown): StoreError {
@@ -361,66 +243,4 @@ export class LocalSnapshotStore implements SnapshotStore {
     }
     return new StoreError('unavailable', `${this.#what(op)}: ${detail}`, { cause: err });
   }
-}
-
-function seqName(seq: number): string {
-  return String(seq).padStart(DIGITS, '0');
-}
-
-function parseVersionId(id: string): number | undefined {
-  if (!/^\d{1,16}$/.test(id)) return undefined;
-  const seq = Number(id);
-  return seq >= 1 && Number.isSafeInteger(seq) ? seq : undefined;
-}
-
-/** Sequence number plus modification time in nanoseconds: a rebuilt directory never repeats an ETag. */
-function etagOf(seq: number, stats: BigIntStats): string {
-  return `"${seq}-${stats.mtimeNs.toString(36)}"`;
-}
-
-function infoOf(v: Version): ObjectInfo {
-  return {
-    etag: etagOf(v.seq, v.stats),
-    versionId: String(v.seq),
-    size: Number(v.stats.size),
-    lastModified: new Date(Number(v.stats.mtimeMs)),
-  };
-}
-
-async function statVersion(path: string): Promise<BigIntStats | null> {
-  try {
-    return await stat(path, { bigint: true });
-  } catch (err) {
-    if (errno(err) === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-/** Writes a new file and fsyncs it, so the link that publishes it never exposes unwritten data. */
-async function writeDurably(path: string, body: Uint8Array): Promise<void> {
-  const fh = await open(path, 'wx', 0o644);
-  try {
-    await fh.writeFile(body);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Makes the new directory entries themselves durable: an acknowledged put survives a crash. */
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-function errno(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
-}
-
-function ignoreEnoent(err: unknown): void {
-  if (errno(err) !== 'ENOENT') throw err;
 }

@@ -1,4 +1,4 @@
-import { StoreError } from './store.ts';
+import { type PutCondition, StoreError } from './store.ts';
 
 /** The HTTP status of an SDK v3 service error, if the request got an answer. */
 export function s3Status(err: unknown): number | undefined {
@@ -61,4 +61,32 @@ export function toStoreError(err: unknown, what: string, bucket: string): StoreE
     );
   }
   return new StoreError('unavailable', `${what}: S3 answered ${detail}`, { cause: err });
+}
+
+/**
+ * The answers that mean a conditional put's condition did not hold: 412 (both), 404 NoSuchKey on
+ * If-Match (AWS, when the key has no current object; Ceph says 412), and 409
+ * ConditionalRequestConflict (AWS, a concurrent conditional write to the same key won).
+ */
+export function refusedPrecondition(
+  err: unknown,
+  condition: PutCondition,
+  what: string,
+): StoreError | undefined {
+  const status = s3Status(err);
+  const name = s3ErrorName(err);
+  let why: string | undefined;
+  if (status === 412 || name === 'PreconditionFailed') {
+    why =
+      'ifMatch' in condition
+        ? `the object changed since ETag ${condition.ifMatch}`
+        : 'an object already exists';
+  } else if ('ifMatch' in condition && status === 404 && name === 'NoSuchKey') {
+    why = 'no current object';
+  } else if (status === 409 && name === 'ConditionalRequestConflict') {
+    why = 'a concurrent conditional write won the race';
+  }
+  return why === undefined
+    ? undefined
+    : new StoreError('precondition_failed', `${what}: precondition failed (${why})`, { cause: err });
 }

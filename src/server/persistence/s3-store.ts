@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { StoreConfig } from '../config.ts';
-import { describeS3Error, s3ErrorName, s3Status, toStoreError } from './s3-errors.ts';
+import { describeS3Error, refusedPrecondition, s3ErrorName, s3Status, toStoreError } from './s3-errors.ts';
 import type { DownloadResult, ObjectInfo, PutCondition, SnapshotStore, VersionInfo } from './store.ts';
 import { StoreError } from './store.ts';
 
@@ -178,27 +178,9 @@ export class S3SnapshotStore implements SnapshotStore {
       };
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      const refused = refusedPrecondition(err, condition, what);
+      if (refused) throw refused;
       const status = s3Status(err);
-      if (status === 412 || s3ErrorName(err) === 'PreconditionFailed') {
-        const why =
-          'ifMatch' in condition
-            ? `the object changed since ETag ${condition.ifMatch}`
-            : 'an object already exists';
-        throw new StoreError('precondition_failed', `${what}: precondition failed (${why})`, { cause: err });
-      }
-      // AWS answers If-Match on a key with no current object with 404 (Ceph with 412).
-      if ('ifMatch' in condition && status === 404 && s3ErrorName(err) === 'NoSuchKey') {
-        throw new StoreError('precondition_failed', `${what}: precondition failed (no current object)`, {
-          cause: err,
-        });
-      }
-      if (status === 409 && s3ErrorName(err) === 'ConditionalRequestConflict') {
-        throw new StoreError(
-          'precondition_failed',
-          `${what}: precondition failed (a concurrent conditional write won the race)`,
-          { cause: err },
-        );
-      }
       const mapped = toStoreError(err, what, this.#bucket);
       if (mapped.code !== 'unavailable') throw mapped;
       if (status !== undefined && status >= 500 && !('unconditional' in condition)) {
@@ -207,7 +189,7 @@ export class S3SnapshotStore implements SnapshotStore {
       throw new StoreError(
         'unavailable',
         `${mapped.message}; the upload may or may not have landed: revalidate before writing again`,
-        { cause: err },
+        { cause: err, outcomeUnknown: true },
       );
     }
   }
@@ -230,7 +212,7 @@ export class S3SnapshotStore implements SnapshotStore {
       throw new StoreError(
         'unavailable',
         `${what}: S3 answered ${answered}; the upload may or may not have landed: revalidate before writing again`,
-        { cause: err },
+        { cause: err, outcomeUnknown: true },
       );
     }
     const expected = 'ifMatch' in condition ? condition.ifMatch : undefined;
