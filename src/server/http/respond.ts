@@ -31,7 +31,9 @@ export function describeError(
         ? 'The app is starting; try again in a moment.'
         : err.code === 'contention'
           ? 'The app is busy saving other changes; nothing was saved. Try again in a moment.'
-          : 'The database is unavailable right now; nothing was changed. Try again in a moment.';
+          : err.outcomeUnknown
+            ? 'The database did not confirm your change: it may or may not have been saved. Reload to check before trying again.'
+            : 'The database is unavailable right now; nothing was changed. Try again in a moment.';
     return {
       status: 503,
       body: { error: { code: err.code === 'contention' ? 'busy' : 'unavailable', message } },

@@ -395,14 +395,22 @@ export class Engine {
     } catch (err) {
       w.exec('ROLLBACK');
       if (isStoreError(err, 'precondition_failed')) return 'conflict';
-      this.log.error('database upload failed: change rolled back', { store: this.opts.store.location, err });
+      // A put whose answer was lost may have landed: the store may now be ahead of this copy, so the
+      // next request must look (whatever the staleness allowance) and the client must not be told
+      // that nothing changed.
+      const outcomeUnknown = isStoreError(err) && err.outcomeUnknown;
+      if (outcomeUnknown) this.validatedAt = Number.NEGATIVE_INFINITY;
+      this.log.error('database upload failed: change rolled back', {
+        store: this.opts.store.location,
+        outcomeUnknown,
+        err,
+      });
       throw new PersistenceError(
         'unavailable',
-        `could not save to ${this.opts.store.location}; nothing was changed`,
-        {
-          cause: err,
-          retryAfterSeconds: 2,
-        },
+        outcomeUnknown
+          ? `could not confirm the save to ${this.opts.store.location}; the change may or may not have been saved`
+          : `could not save to ${this.opts.store.location}; nothing was changed`,
+        { cause: err, retryAfterSeconds: 2, outcomeUnknown },
       );
     }
     this.current = info;

@@ -17,15 +17,18 @@ export class PersistenceError extends Error {
   readonly code: PersistenceErrorCode;
   /** Seconds a client should wait before trying again. */
   readonly retryAfterSeconds: number;
+  /** The change may or may not have been saved (its upload's answer was lost): check before retrying. */
+  readonly outcomeUnknown: boolean;
   constructor(
     code: PersistenceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; outcomeUnknown?: boolean },
   ) {
     super(message, options);
     this.name = 'PersistenceError';
     this.code = code;
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+    this.outcomeUnknown = options?.outcomeUnknown === true;
   }
 }
 

@@ -65,10 +65,20 @@ export type StoreErrorCode =
 /** Every failure a store reports. `message` says the operation and the key: `s3: put object KEY: …`. */
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+  /**
+   * A put that failed after it may have reached the store (its answer was lost, or it timed out):
+   * it may or may not have landed. Never set on a refusal the store answered.
+   */
+  readonly outcomeUnknown: boolean;
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown; outcomeUnknown?: boolean },
+  ) {
     super(message, options);
     this.name = 'StoreError';
     this.code = code;
+    this.outcomeUnknown = options?.outcomeUnknown === true;
   }
 }
 
