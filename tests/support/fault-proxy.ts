@@ -6,7 +6,8 @@ import net, { type AddressInfo } from 'node:net';
  * - `pass`: forward to the upstream unchanged;
  * - `hold`: keep requests waiting, unforwarded, until the mode changes; then they are handled under
  *   the new mode, all at once (to line up a race);
- * - `reset`: accept the TCP connection and reset it at once (nothing reaches the upstream);
+ * - `reset`: reset the TCP connection before anything reaches the upstream (every connection at
+ *   accept; with `methods`, the connection a matching request arrives on);
  * - `refuse`: stop listening, so connections are refused (ECONNREFUSED) until the mode changes;
  * - `stall`: hold the request without forwarding it for `delayMs`, then drop the connection
  *   (a delay past the client's timeout; nothing reaches the upstream);
@@ -44,6 +45,8 @@ export interface ProxyCounts {
   faulted: Record<string, number>;
   /** Connections reset at accept. */
   resets: number;
+  /** Bodies of the requests whose answers `drop-response` cut (for a put: what may have landed). */
+  dropped: { method: string; body: Buffer }[];
 }
 
 /**
@@ -101,7 +104,7 @@ export class FaultProxy {
       this.tcp = this.createListener();
       await this.start(this._port);
     }
-    if (next.mode === 'reset') this.destroyConnections();
+    if (next.mode === 'reset' && !next.methods) this.destroyConnections();
     if (next.mode !== 'hold') {
       const held = this.held;
       this.held = [];
@@ -130,7 +133,8 @@ export class FaultProxy {
 
   private createListener(): net.Server {
     return net.createServer((socket) => {
-      if (this.rule.mode === 'reset') {
+      // With a method filter, `reset` acts per request instead (see dispatch).
+      if (this.rule.mode === 'reset' && !this.rule.methods) {
         this.counts.resets++;
         socket.resetAndDestroy();
         return;
@@ -222,6 +226,11 @@ export class FaultProxy {
       upRes.pipe(res);
     });
     up.on('error', () => req.socket.destroy());
+    if (drop) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => this.counts.dropped.push({ method, body: Buffer.concat(chunks) }));
+    }
     req.pipe(up);
   }
 
@@ -245,7 +254,7 @@ export class FaultProxy {
 }
 
 function emptyCounts(): ProxyCounts {
-  return { requests: {}, forwarded: {}, answers: {}, faulted: {}, resets: 0 };
+  return { requests: {}, forwarded: {}, answers: {}, faulted: {}, resets: 0, dropped: [] };
 }
 
 function bump(rec: Record<string, number>, key: string): void {
