@@ -63,7 +63,7 @@ export class MemoryStore implements SnapshotStore {
   }
 
   /** Puts without any condition or fault (a test's own "another instance wrote" move). */
-  putUnconditionally(body: Buffer): ObjectInfo {
+  putUnconditionally(body: Buffer): VersionInfo {
     this.seq++;
     for (const v of this.versions) v.info.isLatest = false;
     const info: VersionInfo = {
