@@ -79,12 +79,12 @@ export class Reporter {
       const ms = this.now() - start;
       this.rows.push({ title, resource, outcome: result.outcome, detail: result.detail ?? '', ms });
       const detail = result.detail ? ` (${result.detail})` : '';
-      this.print(`  ✔ ${title.padEnd(11)} ${resource}  ${result.outcome}${detail}  ${seconds(ms)}`);
+      this.print(`  ✔ ${title.padEnd(12)} ${resource}  ${result.outcome}${detail}  ${seconds(ms)}`);
       return result;
     } catch (err) {
       const ms = this.now() - start;
       this.rows.push({ title, resource, outcome: 'failed', detail: '', ms });
-      this.print(`  ✖ ${title.padEnd(11)} ${resource}  failed after ${seconds(ms)}`);
+      this.print(`  ✖ ${title.padEnd(12)} ${resource}  failed after ${seconds(ms)}`);
       throw err;
     }
   }

@@ -262,14 +262,14 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     });
   }
   const raw = (flag: string): string | undefined => {
-    const o = mine.find((x) => x.flag === flag);
+    const o = OPTIONS.find((x) => x.flag === flag);
     const v = parsed.values[flag];
     if (typeof v === 'string' && v.trim() !== '') return v.trim();
     const fromEnv = o?.env ? env[o.env]?.trim() : undefined;
     return fromEnv ? fromEnv : o?.default;
   };
   const name = (flag: string): string => {
-    const envName = mine.find((x) => x.flag === flag)?.env;
+    const envName = OPTIONS.find((x) => x.flag === flag)?.env;
     return envName ? `--${flag} / ${envName}` : `--${flag}`;
   };
   const int = (flag: string, min: number, max: number): number | undefined => {
@@ -284,7 +284,7 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
   const bool = (flag: string): boolean => {
     const v = parsed.values[flag];
     if (typeof v === 'boolean') return v;
-    return mine.find((x) => x.flag === flag)?.default === 'true';
+    return OPTIONS.find((x) => x.flag === flag)?.default === 'true';
   };
   const pairs = (flag: string, keyPattern: RegExp): Record<string, string> => {
     const out: Record<string, string> = {};

@@ -203,7 +203,7 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
   ) {
     const Rules = [...current.rules.filter((r) => r.ID !== LIFECYCLE_RULE_ID), rule];
     changes.add(
-      `lifecycle (old versions expire after ${noncurrentDays} d, newest ${noncurrentKeep} kept)`,
+      `lifecycle: old versions expire after ${noncurrentDays} d, newest ${noncurrentKeep} kept`,
       () =>
         call('s3: put lifecycle on', Bucket, () =>
           s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } })),

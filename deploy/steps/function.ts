@@ -121,35 +121,32 @@ export async function ensureFunction(ctx: DeployContext): Promise<StepResult> {
   ctx.state.functionExists = found !== undefined;
   if (!found) {
     changes.creating = true;
-    changes.add(
-      `create (${ctx.settings.architecture}, ${desired.MemorySize} MB, ${desired.Timeout} s)`,
-      async () => {
-        const input = {
-          ...desired,
-          PackageType: 'Image' as const,
-          Code: { ImageUri },
-          Architectures,
-          Description: `Code Canvas (${ctx.settings.app}, stage ${ctx.settings.stage})`,
-          Tags: ctx.names.tags,
-        };
-        try {
-          await retrying(timing, timing.rolePropagationMs, propagating, () =>
-            lambda.send(new CreateFunctionCommand(input)),
-          );
-        } catch (err) {
-          if (!propagating(err)) throw awsError(err, 'lambda: create function', FunctionName);
-          throw new DeployError(
-            `lambda: role ${ctx.names.role} still cannot be assumed by Lambda after ${seconds(timing.rolePropagationMs)}`,
-            {
-              fix: 'IAM is still propagating the new role: re-run in a minute (the deploy resumes)',
-              cause: err,
-            },
-          );
-        }
-        ctx.state.functionExists = true;
-        await settle(lambda, timing, FunctionName, waitUntilFunctionActiveV2, 'active');
-      },
-    );
+    changes.add(`${ctx.settings.architecture}, ${desired.MemorySize} MB, ${desired.Timeout} s`, async () => {
+      const input = {
+        ...desired,
+        PackageType: 'Image' as const,
+        Code: { ImageUri },
+        Architectures,
+        Description: `Code Canvas (${ctx.settings.app}, stage ${ctx.settings.stage})`,
+        Tags: ctx.names.tags,
+      };
+      try {
+        await retrying(timing, timing.rolePropagationMs, propagating, () =>
+          lambda.send(new CreateFunctionCommand(input)),
+        );
+      } catch (err) {
+        if (!propagating(err)) throw awsError(err, 'lambda: create function', FunctionName);
+        throw new DeployError(
+          `lambda: role ${ctx.names.role} still cannot be assumed by Lambda after ${seconds(timing.rolePropagationMs)}`,
+          {
+            fix: 'IAM is still propagating the new role: re-run in a minute (the deploy resumes)',
+            cause: err,
+          },
+        );
+      }
+      ctx.state.functionExists = true;
+      await settle(lambda, timing, FunctionName, waitUntilFunctionActiveV2, 'active');
+    });
     return changes.apply(ctx.dryRun);
   }
 

@@ -41,7 +41,7 @@ export async function ensureRepository(ctx: DeployContext): Promise<StepResult> 
 
   if (!repo) {
     changes.creating = true;
-    changes.add('create (scan on push, immutable tags)', async () => {
+    changes.add('scan on push, immutable tags', async () => {
       const out = await call('ecr: create repository', repositoryName, () =>
         ecr.send(
           new CreateRepositoryCommand({
@@ -85,7 +85,7 @@ export async function ensureRepository(ctx: DeployContext): Promise<StepResult> 
     !current?.lifecyclePolicyText ||
     !samePolicy(JSON.parse(current.lifecyclePolicyText), JSON.parse(lifecyclePolicyText))
   ) {
-    changes.add(`lifecycle (keep ${ctx.settings.keepImages} images)`, () =>
+    changes.add(`lifecycle: keep ${ctx.settings.keepImages} images`, () =>
       call('ecr: put lifecycle policy on', repositoryName, () =>
         ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText })),
       ),

@@ -37,7 +37,7 @@ export async function ensureRole(ctx: DeployContext): Promise<StepResult> {
   ctx.state.roleArn = found?.Role?.Arn ?? ctx.names.roleArn;
   if (!found) {
     changes.creating = true;
-    changes.add('create (trusts Lambda)', async () => {
+    changes.add('trusts Lambda', async () => {
       const out = await call('iam: create role', RoleName, () =>
         iam.send(
           new CreateRoleCommand({
@@ -77,7 +77,7 @@ export async function ensureRole(ctx: DeployContext): Promise<StepResult> {
       )
     : undefined;
   if (!current || !samePolicy(parsePolicy(current.PolicyDocument), inline)) {
-    changes.add(`database policy (${ctx.names.dbKey} only)`, () =>
+    changes.add(`database policy: ${ctx.names.dbKey} only`, () =>
       call('iam: put inline policy on', RoleName, () =>
         iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(inline) })),
       ),

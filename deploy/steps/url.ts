@@ -67,7 +67,7 @@ export async function ensureUrl(ctx: DeployContext): Promise<StepResult> {
   ctx.state.url = current?.FunctionUrl;
   if (!current) {
     changes.creating = true;
-    changes.add(`create (auth NONE, ${InvokeMode})`, async () => {
+    changes.add(`auth NONE, ${InvokeMode}`, async () => {
       const out = await call('lambda: create function URL for', resource, () =>
         lambda.send(
           new CreateFunctionUrlConfigCommand({ FunctionName, Qualifier, AuthType: 'NONE', InvokeMode }),
