@@ -63,7 +63,15 @@ export function awsError(err: unknown, action: string, resource: string): Deploy
   const what = `${action} ${resource}: ${message}`;
   const make = (fix: string) => new DeployError(what, { fix, cause: err });
   if (code === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new DeployError('no AWS credentials found', { fix: CREDENTIALS_FIX, cause: err });
+    if (/could not load credentials from any providers/i.test(message)) {
+      return new DeployError('no AWS credentials found', { fix: CREDENTIALS_FIX, cause: err });
+    }
+    // A named profile or SSO session that exists but cannot be used: its own words say why.
+    const expired = /expired|refresh/i.test(message);
+    return new DeployError(`AWS credentials for ${resource}: ${message}`, {
+      fix: expired ? 'refresh them (e.g. `aws sso login --profile NAME`) and re-run' : CREDENTIALS_FIX,
+      cause: err,
+    });
   }
   if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'].includes(code)) {
     return make('the AWS credentials have expired: refresh them (e.g. `aws sso login`) and re-run');

@@ -10,7 +10,6 @@
  */
 import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { AwsClients, Identity } from '../aws.ts';
-import { DEFAULT_TIMING } from '../context.ts';
 import { DeployError, find } from '../errors.ts';
 import { resourceNames } from '../names.ts';
 import type { Print } from '../report.ts';
@@ -36,6 +35,17 @@ export function parseSince(text: string): number {
   return Number(m[1]) * unit;
 }
 
+/** Waits `ms`, or less when `signal` aborts (Ctrl-C should not wait for the next poll). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Events can be ingested late with earlier timestamps: each poll looks back this far again. */
 const OVERLAP_MS = 10_000;
 
@@ -50,7 +60,7 @@ export async function runLogs(deps: LogsDeps): Promise<number> {
   const { settings, clients, print } = deps;
   const names = resourceNames(settings, deps.identity);
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? DEFAULT_TIMING.sleep;
+  const sleep = deps.sleep ?? ((ms: number) => pause(ms, deps.signal));
   const logGroupName = names.logGroup;
   const seen = new Map<string, number>();
   let startTime = now() - parseSince(settings.logsSince);

@@ -140,9 +140,9 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
 
   if (!exists) {
     changes.creating = true;
-    changes.add('create', () =>
-      call('s3: create bucket', Bucket, () =>
-        s3.send(
+    changes.add('create', async () => {
+      try {
+        await s3.send(
           new CreateBucketCommand({
             Bucket,
             ObjectOwnership: 'BucketOwnerEnforced',
@@ -151,9 +151,19 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
               ? {}
               : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
           }),
-        ),
-      ),
-    );
+        );
+      } catch (err) {
+        // Made by a concurrent run of ours since we looked: carry on configuring it.
+        if (isNotFound(err, 'BucketAlreadyOwnedByYou')) return;
+        if (isNotFound(err, 'BucketAlreadyExists')) {
+          throw new DeployError(`s3: bucket name ${Bucket} is taken by another account`, {
+            fix: 'bucket names are global: choose another with --bucket',
+            cause: err,
+          });
+        }
+        throw awsError(err, 's3: create bucket', Bucket);
+      }
+    });
   }
   if (current.versioning !== 'Enabled') {
     changes.add('versioning', () =>
