@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+
+/**
+ * The e2e test object: every page fails its test on a console error, an uncaught script error or a
+ * Content-Security-Policy violation (Chromium reports those on the console), so an inline style or
+ * script slipping into the markup is caught by every test, with or without JavaScript.
+ */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() !== 'error' && !/content security policy/i.test(msg.text())) return;
+        // A form re-rendered with its validation error answers 4xx on purpose; Chromium logs the
+        // status of every such document. Only a failed sub-resource (CSS, script, icon) is an error.
+        if (/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) {
+          const url = msg.location().url;
+          if (url === page.url()) return;
+        }
+        errors.push(`${msg.type()}: ${msg.text()} (${msg.location().url})`);
+      });
+      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+      await use(errors);
+      expect(errors, 'console errors or CSP violations on the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** An address nobody else uses, so the suite can run again and again against a long-lived server. */
+export function uniqueEmail(label: string): string {
+  return `e2e-${label}-${randomUUID().slice(0, 12)}@example.test`;
+}
+
+export const PASSWORD = 'correct horse battery';
+
+export async function signUp(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+}
+
+export async function logIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+}
+
+export interface NewTask {
+  title: string;
+  description?: string;
+  priority?: 'Low' | 'Normal' | 'High';
+  dueDate?: string;
+  project?: string;
+  status?: 'To do' | 'Doing' | 'Done';
+}
+
+/** Adds a task from the form on the current board or list page and waits for its card. */
+export async function addTask(page: Page, task: NewTask): Promise<void> {
+  const form = page.locator('form.task-form--create');
+  await form.getByLabel('Title').fill(task.title);
+  if (task.description || task.priority || task.dueDate || task.project || task.status) {
+    const details = form.locator('details');
+    if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) {
+      await details.locator('summary').click();
+    }
+    if (task.description) await form.getByLabel('Description').fill(task.description);
+    if (task.status) await form.getByLabel('Status').selectOption({ label: task.status });
+    if (task.priority) await form.getByLabel('Priority').selectOption({ label: task.priority });
+    if (task.dueDate) await form.getByLabel('Due date').fill(task.dueDate);
+    if (task.project) await form.getByLabel('Project').selectOption({ label: task.project });
+  }
+  await form.getByRole('button', { name: 'Add task' }).click();
+  await expect(taskCard(page, task.title)).toBeVisible();
+}
+
+/** The card (board or list) whose title is exactly `title`. */
+export function taskCard(page: Page, title: string): Locator {
+  return page.locator('li.card').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+}
+
+/** A board column by its status label. */
+export function column(page: Page, status: 'To do' | 'Doing' | 'Done'): Locator {
+  return page.getByRole('region', { name: new RegExp(`^${status}\\s*\\d+ tasks?$`) });
+}
+
+/** A calendar day `days` from today (UTC, as the server counts), as YYYY-MM-DD. */
+export function isoDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
