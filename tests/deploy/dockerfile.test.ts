@@ -18,7 +18,7 @@ describe('the Function URL invoke mode, read from Dockerfile.lambda', () => {
     expect(readInvokeMode('FROM b\nENV PORT=8080 \\\n    AWS_LWA_INVOKE_MODE="response_stream"\n')).toBe(
       'RESPONSE_STREAM',
     );
-    expect(readInvokeMode('ARG MODE=response_stream\nFROM b\nENV AWS_LWA_INVOKE_MODE=${MODE}\n')).toBe(
+    expect(readInvokeMode(`ARG MODE=response_stream\nFROM b\nENV AWS_LWA_INVOKE_MODE=\${MODE}\n`)).toBe(
       'RESPONSE_STREAM',
     );
     expect(readInvokeMode('FROM b AS base\nENV AWS_LWA_INVOKE_MODE buffered\nFROM base\nCMD ["x"]\n')).toBe(
