@@ -78,14 +78,15 @@ describeWithDocker('the Lambda image, run with docker', () => {
     it('passes the same browser suite as `npm start`', async () => {
       expect(hasE2eSpecs(), 'tests/e2e has no Playwright specs (and playwright.config.ts) yet').toBe(true);
       const c = await start(appS3Env(bucket, { key: 'parity/e2e.sqlite' }));
-      const res = spawnSync('npx', ['playwright', 'test'], {
+      // Its own output folder: a concurrent `npm run test:e2e` empties test-results/ when it starts.
+      const res = spawnSync('npx', ['playwright', 'test', '--output', 'artifacts/parity-e2e'], {
         cwd: root,
         env: { ...process.env, CC_E2E_BASE_URL: c.url },
         encoding: 'utf8',
         timeout: 540_000,
       });
       const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-      expect(res.status, `playwright against ${c.url} failed:\n${output.slice(-4000)}`).toBe(0);
+      expect(res.status, `playwright against ${c.url} failed:\n${output.slice(-12_000)}`).toBe(0);
       expect(output).toMatch(/\d+ passed/);
     });
 
