@@ -12,7 +12,8 @@ import { runLogs } from './commands/logs.ts';
 import { runRollback } from './commands/rollback.ts';
 import { cliDocker } from './docker.ts';
 import { formatError, isDeployError } from './errors.ts';
-import { COMMANDS, type Command, type Env, formatHelp, parseSettings } from './settings.ts';
+import { COMMANDS, type Command, formatHelp } from './options.ts';
+import { type Env, parseSettings } from './settings.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { imageTag } from '../../deploy/build-info.ts';
 import { DeployError } from '../../deploy/errors.ts';
 import { resourceNames } from '../../deploy/names.ts';
-import { OPTIONS, parseSettings } from '../../deploy/settings.ts';
+import { OPTIONS } from '../../deploy/options.ts';
+import { parseSettings } from '../../deploy/settings.ts';
 
 const identity = {
   account: '123456789012',
