@@ -113,7 +113,9 @@ export function buildImage(
   const buildx = hasBuildx();
   const args = [
     // --force-rm: the classic builder otherwise leaves a failed step's container behind.
-    ...(buildx ? ['buildx', 'build', '--load', '--provenance=false', '--sbom=false'] : ['build', '--force-rm']),
+    ...(buildx
+      ? ['buildx', 'build', '--load', '--provenance=false', '--sbom=false']
+      : ['build', '--force-rm']),
     '-f',
     'Dockerfile.lambda',
     '-t',

@@ -17,7 +17,7 @@ const dockerProblem = engineProblem();
  */
 export function describeWithDocker(name: string, body: () => void): void {
   if (!dockerProblem) {
-    describe(name, body);
+    describe(name, () => body());
     return;
   }
   const reason = `${dockerProblem} (CI: bash docker/ci-setup.sh)`;
