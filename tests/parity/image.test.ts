@@ -110,6 +110,10 @@ describeWithDocker('the Lambda image, run with docker', () => {
       expect(list.status).toBe(200);
       const titles = (list.body as { tasks: { title: string }[] }).tasks.map((t) => t.title);
       expect(titles).toContain(title);
+
+      // The operator CLI ships in the image and reaches the same object.
+      const info = docker(['exec', second.name, 'node', 'scripts/db.ts', 'info', '--json']);
+      expect(JSON.parse(info)).toMatchObject({ key: 'parity/durability.sqlite' });
     });
   });
 });
