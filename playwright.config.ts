@@ -26,15 +26,18 @@ const CHROMIUM_ARGS = [
 ];
 
 function findChromium(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (existsSync(configured)) return configured;
     throw new Error(
-      `e2e: no Chromium found (looked at ${candidates.join(', ')}). Install one with ` +
-        '`apt-get install chromium`, or set CHROMIUM_PATH to a Chromium/Chrome binary.',
+      `e2e: CHROMIUM_PATH is ${configured}, which does not exist; point it at a Chromium binary.`,
     );
   }
-  return found;
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  throw new Error(
+    'e2e: no Chromium at /usr/bin/chromium. Install it with `apt-get install chromium`, ' +
+      'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
 }
 
 function freePort(): Promise<number> {

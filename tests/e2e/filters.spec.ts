@@ -1,6 +1,8 @@
+import type { Page } from '@playwright/test';
 import { addTask, expect, isoDay, signUp, test, uniqueEmail } from './support/fixtures.ts';
 
-const titles = (page: import('@playwright/test').Page) => page.locator('li.card h3').allTextContents();
+/** The card titles in page order (a retrying assertion: the page may still be loading). */
+const titles = (page: Page) => page.locator('li.card h3');
 
 test.describe('search, filters and sort', () => {
   test('narrow and order the list and the board, as bookmarkable URLs', async ({ page }) => {
@@ -11,28 +13,28 @@ test.describe('search, filters and sort', () => {
     await addTask(page, { title: 'Overdue normal', dueDate: isoDay(-1), status: 'Doing' });
 
     await page.goto('/list?sort=due');
-    expect(await titles(page)).toEqual(['Overdue normal', 'Soon high', 'Later low', 'No date normal']);
+    await expect(titles(page)).toHaveText(['Overdue normal', 'Soon high', 'Later low', 'No date normal']);
     await page.goto('/list?sort=priority');
-    expect((await titles(page))[0]).toBe('Soon high');
-    expect((await titles(page)).at(-1)).toBe('Later low');
+    await expect(titles(page).first()).toHaveText('Soon high');
+    await expect(titles(page).last()).toHaveText('Later low');
     await page.goto('/list');
-    expect(await titles(page)).toEqual(['Overdue normal', 'No date normal', 'Soon high', 'Later low']);
+    await expect(titles(page)).toHaveText(['Overdue normal', 'No date normal', 'Soon high', 'Later low']);
 
     // The filter form builds the URL; the page reads it back into the form.
     const filters = page.getByRole('search', { name: 'Filter tasks' });
     await filters.getByLabel('Priority').selectOption({ label: 'High' });
     await filters.getByRole('button', { name: 'Apply' }).click();
     await expect(page).toHaveURL(/priority=high/);
-    expect(await titles(page)).toEqual(['Soon high']);
+    await expect(titles(page)).toHaveText(['Soon high']);
     await expect(filters.getByLabel('Priority')).toHaveValue('high');
 
     await page.goto('/?status=doing');
     await expect(page.getByRole('region', { name: /^To do/ })).toHaveCount(0);
-    expect(await titles(page)).toEqual(['Overdue normal']);
+    await expect(titles(page)).toHaveText(['Overdue normal']);
     await expect(page.locator('li.card').getByText('Overdue', { exact: true })).toBeVisible();
 
     await page.goto('/list?q=normal&sort=due');
-    expect(await titles(page)).toEqual(['Overdue normal', 'No date normal']);
+    await expect(titles(page)).toHaveText(['Overdue normal', 'No date normal']);
     await page.getByRole('link', { name: 'Clear' }).click();
     await expect(page.locator('li.card')).toHaveCount(4);
   });

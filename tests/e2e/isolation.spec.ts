@@ -16,6 +16,7 @@ test.describe('accounts', () => {
 
     await page.context().clearCookies();
     await signUp(page, uniqueEmail('other'));
+    await expect(page.getByText('Add a task above to get started.')).toBeVisible();
     await expect(page.locator('li.card')).toHaveCount(0);
     await page.goto('/list?q=Private');
     await expect(page.locator('li.card')).toHaveCount(0);

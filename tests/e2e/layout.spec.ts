@@ -44,6 +44,23 @@ test.describe('layout', () => {
     await addTask(page, { title: 'Review pull requests', status: 'Doing', dueDate: isoDay(0) });
     await addTask(page, { title: 'Set up the new laptop', status: 'Done', project: 'Website' });
 
+    // Every stylesheet part arrived: the panels, cards and icons are styled, not bare HTML.
+    const styled = await page.evaluate(() => {
+      const css = (selector: string) => getComputedStyle(document.querySelector(selector) as Element);
+      return {
+        panel: css('.panel').borderTopStyle,
+        card: css('.card').borderTopLeftRadius,
+        icon: css('.tag--overdue .icon').width,
+        board: css('.board').display,
+      };
+    });
+    expect(styled).toEqual({
+      panel: 'solid',
+      card: '10px',
+      icon: expect.stringMatching(/^1\d(\.\d+)?px$/),
+      board: 'grid',
+    });
+
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

@@ -10,15 +10,19 @@ export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
+      // A form re-rendered with its validation error answers 4xx on purpose, and Chromium logs the
+      // status of every such document; only a failed sub-resource (CSS, script, icon) is an error.
+      // Documents are told apart by their navigation request, which always precedes the message.
+      const documents = new Set<string>();
+      page.on('request', (request) => {
+        if (request.isNavigationRequest()) documents.add(request.url());
+      });
       page.on('console', (msg) => {
-        if (msg.type() !== 'error' && !/content security policy/i.test(msg.text())) return;
-        // A form re-rendered with its validation error answers 4xx on purpose; Chromium logs the
-        // status of every such document. Only a failed sub-resource (CSS, script, icon) is an error.
-        if (/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) {
-          const url = msg.location().url;
-          if (url === page.url()) return;
-        }
-        errors.push(`${msg.type()}: ${msg.text()} (${msg.location().url})`);
+        const text = msg.text();
+        if (msg.type() !== 'error' && !/content security policy/i.test(text)) return;
+        const status4xx = /Failed to load resource: the server responded with a status of 4\d\d/.test(text);
+        if (status4xx && documents.has(msg.location().url)) return;
+        errors.push(`${msg.type()}: ${text} (${msg.location().url})`);
       });
       page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
       await use(errors);
