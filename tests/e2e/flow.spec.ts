@@ -3,8 +3,8 @@ import {
   column,
   expect,
   isoDay,
-  logIn,
   logOut,
+  PASSWORD,
   signUp,
   taskCard,
   test,
@@ -69,12 +69,17 @@ test.describe('the core flow', () => {
     await expect(page).toHaveURL(/\/list\?q=plumber(&|$)/);
     await expect(page.getByText('No tasks match')).toBeVisible();
 
-    // Log out; the board is no longer reachable; log in again and everything is still there.
+    // Log out; pages are no longer reachable; logging in again leads back to the page asked for,
+    // and everything is still there.
     await logOut(page);
-    await page.goto('/');
-    await expect(page).toHaveURL(/\/login$/);
-    await logIn(page, email);
+    await page.goto('/list?sort=due');
+    await expect(page).toHaveURL(/\/login\?next=%2Flist%3Fsort%3Ddue$/);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/list\?sort=due$/);
     await expect(page.locator('li.card')).toHaveCount(2);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Board' }).click();
     await expect(column(page, 'To do').getByRole('link', { name: 'Buy oat milk' })).toBeVisible();
     await expect(column(page, 'Done').getByRole('link', { name: 'Write the report' })).toBeVisible();
     await expect(taskCard(page, 'Call the plumber')).toHaveCount(0);
