@@ -14,7 +14,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildImage, docker, imageExists, networkArgs, requireEngine } from '../docker/engine.ts';
@@ -107,6 +107,7 @@ try {
   printTable(
     ['other', 'value'],
     [
+      ['load average at the end (1 min) / cores', `${loadavg()[0]?.toFixed(1)} / ${cpus().length}`],
       ['`docker stop` (SIGTERM) → exited, median ms', Math.round(med(stops))],
       ['image build with warm layer cache, s', buildMs / 1000],
     ],
@@ -180,13 +181,25 @@ async function timeHost(storeEnv: Record<string, string>): Promise<number> {
       CC_LOG_LEVEL: 'warn',
       ...storeEnv,
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`node server.ts exited (${code}) before it was ready:\n${stderr}`)),
+    ),
+  );
+  exited.catch(() => {});
   try {
-    return await waitReady(`http://127.0.0.1:${port}`, 60_000).then(() => performance.now() - t0);
+    await Promise.race([waitReady(`http://127.0.0.1:${port}`, 60_000), exited]);
+    return performance.now() - t0;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
+    if (child.exitCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
     rmSync(data, { recursive: true, force: true });
   }
 }
