@@ -2,7 +2,7 @@
  * `npm run bench:image`: the Lambda image's size and how fast it is ready, against `node server.ts`
  * on the host in the same run.
  *
- * - Builds Dockerfile.lambda (build time with warm layer cache), on the local stand-in base images
+ * - Builds Dockerfile.lambda (timed, with the layer cache as found), on the local stand-in base images
  *   when they exist and NODE_IMAGE / LWA_IMAGE are unset (docker/build-local-base.sh).
  * - Size: the whole image, the base image, and the app's own layers (image minus base).
  * - Ready: from `docker run` to the first /healthz 200 with a database of BENCH_DB_MB (10) MB, restored
@@ -109,7 +109,7 @@ try {
     [
       ['load average at the end (1 min) / cores', `${loadavg()[0]?.toFixed(1)} / ${cpus().length}`],
       ['`docker stop` (SIGTERM) → exited, median ms', Math.round(med(stops))],
-      ['image build with warm layer cache, s', buildMs / 1000],
+      ['image build, s (with the layer cache as found)', buildMs / 1000],
     ],
   );
 } finally {
