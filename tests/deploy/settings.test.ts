@@ -104,10 +104,10 @@ describe('deploy settings', () => {
 
   it('is documented in the README: every flag and environment variable', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('<!-- section:deploy -->'),
-      readme.indexOf('<!-- /section:deploy -->'),
-    );
+    const start = readme.indexOf('## Deploy to AWS');
+    expect(start).toBeGreaterThan(-1);
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end === -1 ? undefined : end);
     for (const o of OPTIONS) {
       expect(section, `--${o.flag}`).toContain(`--${o.flag}`);
       if (o.env) expect(section, o.env).toContain(o.env);
