@@ -4,6 +4,7 @@
  * docker-registry on loopback); the registry-specific part is in registry.ts.
  */
 import { spawn } from 'node:child_process';
+import { dockerBuildCommand } from '../docker/build-command.ts';
 import { DeployError } from './errors.ts';
 
 export type Platform = 'linux/amd64' | 'linux/arm64';
@@ -108,21 +109,9 @@ export function cliDocker(options: DockerOptions = {}): Docker {
 
     async build(req) {
       const { buildx } = await version();
-      const args = buildx
-        ? // BuildKit would attach provenance/SBOM attestations, turning the image into an index.
-          ['buildx', 'build', '--load', '--provenance=false', '--sbom=false']
-        : ['build'];
-      args.push('--platform', req.platform, '--file', req.dockerfile, '--tag', req.tag);
-      // An engine started with --bridge=none (as on a CI machine with loopback only) gives build
-      // containers no network at all; the host's is the only way to reach the package registry.
       const network =
         req.network ?? ((await run(['network', 'inspect', 'bridge'])).code === 0 ? undefined : 'host');
-      if (network) args.push('--network', network);
-      for (const [k, v] of Object.entries(req.buildArgs)) args.push('--build-arg', `${k}=${v}`);
-      args.push(req.context);
-      // Without buildx the CLI falls back to the classic builder; say so explicitly so a
-      // DOCKER_BUILDKIT=1 in the environment does not turn that into an error.
-      const env = buildx ? options.env : { ...(options.env ?? process.env), DOCKER_BUILDKIT: '0' };
+      const { args, env } = dockerBuildCommand({ ...req, buildx, network, env: options.env });
       const r = await runDocker(args, { ...options, env });
       if (r.code !== 0) {
         const emulation = /exec format error/i.test(r.output);

@@ -17,7 +17,7 @@ try {
   console.log(`docker:build: ${s.image} (version ${meta.version}, commit ${meta.commit})`);
   if (s.nodeImage || s.lwaImage)
     console.log(`docker:build: base ${s.nodeImage ?? 'default'}, adapter ${s.lwaImage ?? 'default'}`);
-  const { ms } = await buildImage(root, s);
+  const { ms } = await buildImage(root, s, 'inherit', meta);
   const size = Number(docker(['image', 'inspect', '-f', '{{.Size}}', s.image]).trim());
   console.log(
     `docker:build: built ${s.image} in ${(ms / 1000).toFixed(1)} s, ${(size / 1e6).toFixed(0)} MB; run it with npm run docker:run`,

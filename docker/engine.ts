@@ -6,6 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerBuildCommand } from './build-command.ts';
 import { type DockerSettings, DockerToolError, LOCAL_LWA_IMAGE, LOCAL_NODE_IMAGE } from './settings.ts';
 
 export { DockerToolError };
@@ -101,8 +102,8 @@ export function buildImage(
   root: string,
   s: DockerSettings,
   output: 'inherit' | 'capture' = 'inherit',
+  meta: { version: string; commit: string; time: string } = buildMetadata(root, s),
 ): Promise<BuildResult> {
-  const meta = buildMetadata(root, s);
   const buildArgs = {
     ...(s.nodeImage ? { NODE_IMAGE: s.nodeImage } : {}),
     ...(s.lwaImage ? { LWA_IMAGE: s.lwaImage } : {}),
@@ -110,23 +111,14 @@ export function buildImage(
     CC_BUILD_COMMIT: meta.commit,
     CC_BUILD_TIME: meta.time,
   };
-  const buildx = hasBuildx();
-  const args = [
-    // --force-rm: the classic builder otherwise leaves a failed step's container behind.
-    ...(buildx
-      ? ['buildx', 'build', '--load', '--provenance=false', '--sbom=false']
-      : ['build', '--force-rm']),
-    '-f',
-    'Dockerfile.lambda',
-    '-t',
-    s.image,
-    ...(hasBridgeNetwork() ? [] : ['--network', 'host']),
-    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    '.',
-  ];
-  // Without buildx a current CLI falls back to the classic builder on its own; say so explicitly
-  // so that a DOCKER_BUILDKIT=1 in the environment does not turn that into an error.
-  const env = buildx ? process.env : { ...process.env, DOCKER_BUILDKIT: '0' };
+  const { args, env } = dockerBuildCommand({
+    buildx: hasBuildx(),
+    dockerfile: 'Dockerfile.lambda',
+    tag: s.image,
+    network: hasBridgeNetwork() ? undefined : 'host',
+    buildArgs,
+    context: '.',
+  });
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, {
