@@ -1,4 +1,4 @@
-import { defineAction } from 'astro:actions';
+import { type ActionAPIContext, defineAction } from 'astro:actions';
 import { clientIp, logIn, sessionCookieOptions, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { formFields, requireUserId, runForm, safeReturnTo } from '../server/http/form.ts';
@@ -17,118 +17,86 @@ import {
  * to the page to show). Each returns a FormResult; see src/server/http/form.ts.
  */
 export const server = {
-  signup: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const { token } = await signUp(ctx.locals.rt, formFields(form));
-        ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
-        return safeReturnTo(form.get('next'), '/');
-      }),
+  signup: formAction(async (form, ctx) => {
+    const { token } = await signUp(ctx.locals.rt, formFields(form));
+    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    return safeReturnTo(form.get('next'), '/');
   }),
 
-  login: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const ip = clientIp(ctx.request, ctx.clientAddress);
-        const { token } = await logIn(ctx.locals.rt, ip, formFields(form));
-        ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
-        return safeReturnTo(form.get('next'), '/');
-      }),
+  login: formAction(async (form, ctx) => {
+    const ip = clientIp(ctx.request, ctx.clientAddress);
+    const { token } = await logIn(ctx.locals.rt, ip, formFields(form));
+    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    return safeReturnTo(form.get('next'), '/');
   }),
 
-  logout: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        ctx.cookies.delete(SESSION_COOKIE, { path: '/' });
-        return '/login';
-      }),
+  logout: formAction(async (_form, ctx) => {
+    ctx.cookies.delete(SESSION_COOKIE, { path: '/' });
+    return '/login';
   }),
 
-  createTask: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
-        await ctx.locals.rt.engine.write((db) => createTask(db, userId, input));
-        return safeReturnTo(form.get('returnTo'), '/');
-      }),
+  createTask: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
+    await ctx.locals.rt.engine.write((db) => createTask(db, userId, input));
+    return safeReturnTo(form.get('returnTo'), '/');
   }),
 
-  updateTask: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const id = parseId(form.get('id'), 'id');
-        const fields = formFields(form);
-        // A form always sends every field: an empty due date means "no due date".
-        const input = parseTaskInput(withoutEmpty(fields, ['projectId']), { partial: true });
-        await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, input));
-        return safeReturnTo(form.get('returnTo'), '/');
-      }),
+  updateTask: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const id = parseId(form.get('id'), 'id');
+    const fields = formFields(form);
+    // A form always sends every field: an empty due date means "no due date".
+    const input = parseTaskInput(withoutEmpty(fields, ['projectId']), { partial: true });
+    await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, input));
+    return safeReturnTo(form.get('returnTo'), '/');
   }),
 
-  moveTask: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const id = parseId(form.get('id'), 'id');
-        const status = parseEnum(form.get('status'), STATUSES, 'status');
-        await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, { status }));
-        return safeReturnTo(form.get('returnTo'), '/');
-      }),
+  moveTask: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const id = parseId(form.get('id'), 'id');
+    const status = parseEnum(form.get('status'), STATUSES, 'status');
+    await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, { status }));
+    return safeReturnTo(form.get('returnTo'), '/');
   }),
 
-  deleteTask: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const id = parseId(form.get('id'), 'id');
-        await ctx.locals.rt.engine.write((db) => deleteTask(db, userId, id));
-        return safeReturnTo(form.get('returnTo'), '/');
-      }),
+  deleteTask: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const id = parseId(form.get('id'), 'id');
+    await ctx.locals.rt.engine.write((db) => deleteTask(db, userId, id));
+    return safeReturnTo(form.get('returnTo'), '/');
   }),
 
-  createProject: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const name = parseProjectName(form.get('name'));
-        await ctx.locals.rt.engine.write((db) => createProject(db, userId, name));
-        return safeReturnTo(form.get('returnTo'), '/projects');
-      }),
+  createProject: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const name = parseProjectName(form.get('name'));
+    await ctx.locals.rt.engine.write((db) => createProject(db, userId, name));
+    return safeReturnTo(form.get('returnTo'), '/projects');
   }),
 
-  renameProject: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const id = parseId(form.get('id'), 'id');
-        const name = parseProjectName(form.get('name'));
-        await ctx.locals.rt.engine.write((db) => renameProject(db, userId, id, name));
-        return safeReturnTo(form.get('returnTo'), '/projects');
-      }),
+  renameProject: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const id = parseId(form.get('id'), 'id');
+    const name = parseProjectName(form.get('name'));
+    await ctx.locals.rt.engine.write((db) => renameProject(db, userId, id, name));
+    return safeReturnTo(form.get('returnTo'), '/projects');
   }),
 
-  deleteProject: defineAction({
-    accept: 'form',
-    handler: (form, ctx) =>
-      runForm(form, async () => {
-        const userId = requireUserId(ctx);
-        const id = parseId(form.get('id'), 'id');
-        await ctx.locals.rt.engine.write((db) => deleteProject(db, userId, id));
-        return safeReturnTo(form.get('returnTo'), '/projects');
-      }),
+  deleteProject: formAction(async (form, ctx) => {
+    const userId = requireUserId(ctx);
+    const id = parseId(form.get('id'), 'id');
+    await ctx.locals.rt.engine.write((db) => deleteProject(db, userId, id));
+    return safeReturnTo(form.get('returnTo'), '/projects');
   }),
 };
+
+/**
+ * A form action whose body returns the path to redirect to; expected errors become a failed
+ * FormResult that the page renders next to the fields (see runForm).
+ */
+function formAction(body: (form: FormData, ctx: ActionAPIContext) => Promise<string>) {
+  return defineAction({ accept: 'form', handler: (form, ctx) => runForm(form, () => body(form, ctx)) });
+}
 
 /** Drops keys whose value is '' (a select left on "any"/"Inbox"). */
 function withoutEmpty(fields: Record<string, string>, keys: string[]): Record<string, string> {
