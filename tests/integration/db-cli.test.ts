@@ -153,6 +153,13 @@ describe('db CLI on the local store', () => {
     expectOneLineError(await db(['pull', '--version', oldest, '--out', out], env, dir), /already exists/);
   });
 
+  it('takes a version id that begins with a dash as the value of --version', async () => {
+    // radosgw makes such ids; they must reach the store, not be refused as a missing value.
+    const run = await db(['pull', '--version', '-3xYz', '--out', join(dir, 'dash.sqlite')], env, dir);
+    expect(run.stderr).not.toContain('Usage');
+    expectOneLineError(run, /-3xYz/);
+  });
+
   it('restores an old version as a new current version, conditionally', async () => {
     const run = await db(['restore', '--version', versions[2]?.versionId ?? ''], env, dir);
     expect(run.code, run.stderr).toBe(0);

@@ -92,13 +92,36 @@ const ALLOWED: Record<string, string[]> = {
 
 class UsageError extends Error {}
 
+/**
+ * `--version ID` → `--version=ID`: S3 version ids may begin with "-" (radosgw makes such ids), which
+ * parseArgs would otherwise refuse as a missing value.
+ */
+function attachValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = arg.startsWith('--') ? arg.slice(2) : '';
+    const next = argv[i + 1];
+    if (OPTIONS[name as keyof typeof OPTIONS]?.type === 'string' && next !== undefined) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Runs one command; resolves with the exit code. */
 export async function runDbCli(argv: string[], io: CliIo): Promise<number> {
   // Known before parsing, so a parse error can show that command's help.
   let command: string | undefined = argv[0]?.startsWith('-') ? undefined : argv[0];
   let values: Record<string, string | boolean | undefined>;
   try {
-    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: attachValues(argv),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     values = parsed.values;
     command = parsed.positionals[0];
     if (command === 'help' || (command === undefined && values.help)) {
