@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import type {
   DownloadResult,
   ObjectInfo,
+  PutBody,
   PutCondition,
   SnapshotStore,
   VersionInfo,
 } from '../../src/server/persistence/store.ts';
-import { StoreError } from '../../src/server/persistence/store.ts';
+import { bodyBytes, StoreError } from '../../src/server/persistence/store.ts';
 
 /**
  * An in-memory SnapshotStore for fast unit tests of the engine, with knobs to inject faults and
@@ -20,7 +21,7 @@ export class MemoryStore implements SnapshotStore {
   downloads = 0;
   conditionalDownloads = 0;
   /** Called at the start of every put; may throw or wait. */
-  beforePut: (body: Uint8Array) => Promise<void> | void = () => {};
+  beforePut: () => Promise<void> | void = () => {};
   beforeDownload: () => Promise<void> | void = () => {};
   private seq = 0;
 
@@ -50,8 +51,10 @@ export class MemoryStore implements SnapshotStore {
     return this.current?.info ?? null;
   }
 
-  async put(body: Uint8Array, condition: PutCondition): Promise<ObjectInfo> {
-    await this.beforePut(body);
+  async put(body: PutBody, condition: PutCondition): Promise<ObjectInfo> {
+    await this.beforePut();
+    // Read as S3 would: while the put is in flight, after any delay beforePut adds.
+    const bytes = await bodyBytes(body);
     const cur = this.current;
     if ('ifMatch' in condition && cur?.info.etag !== condition.ifMatch) {
       throw new StoreError('precondition_failed', 'memory: put: precondition failed');
@@ -59,7 +62,7 @@ export class MemoryStore implements SnapshotStore {
     if ('ifNoneMatch' in condition && cur)
       throw new StoreError('precondition_failed', 'memory: put: object exists');
     this.puts++;
-    return this.putUnconditionally(Buffer.from(body));
+    return this.putUnconditionally(Buffer.from(bytes));
   }
 
   /** Puts without any condition or fault (a test's own "another instance wrote" move). */

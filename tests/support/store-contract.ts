@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreError, type SnapshotStore } from '../../src/server/persistence/store.ts';
 
@@ -83,6 +84,30 @@ export function defineStoreContract(caps: ContractCapabilities, opener: () => Op
       const dest = join(work, 'stale.bin');
       await store.download(dest);
       expect(await read(dest)).toBe('bb');
+    });
+
+    it('sends a streamed body as it is read, opening it once and closing it however the put ends', async () => {
+      const store = freshStore();
+      const chunks = [randomBytes(1024 * 1024), randomBytes(1024 * 1024), randomBytes(123)];
+      const streams: Readable[] = [];
+      const body = {
+        size: chunks.reduce((n, c) => n + c.length, 0),
+        open: () => {
+          const stream = Readable.from(chunks, { objectMode: false });
+          streams.push(stream);
+          return stream;
+        },
+      };
+      const first = await store.put(body, { ifNoneMatch: '*' });
+      expect(first.size).toBe(body.size);
+      expect(streams).toHaveLength(1);
+      const dest = join(work, 'streamed.bin');
+      await store.download(dest);
+      expect((await readFile(dest)).equals(Buffer.concat(chunks))).toBe(true);
+      // Refused: the stream is closed all the same (it holds the engine's files open).
+      await expectStoreError(store.put(body, { ifNoneMatch: '*' }), 'precondition_failed');
+      expect(streams.length).toBeLessThanOrEqual(2);
+      for (const stream of streams) expect(stream.destroyed).toBe(true);
     });
 
     it('rejects ifMatch when there is no current object', async () => {

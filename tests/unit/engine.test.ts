@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/log.ts';
 import { Engine, type EngineOptions } from '../../src/server/persistence/engine.ts';
@@ -41,6 +42,21 @@ const addNote = (body: string) => (db: Db) =>
   Number(db.prepare('INSERT INTO notes (body) VALUES (?)').run(body).lastInsertRowid);
 const notes = (db: Db) =>
   (db.prepare('SELECT body FROM notes ORDER BY id').all() as { body: string }[]).map((r) => r.body);
+
+/** The notes in the store's current object, read by a fresh SQLite connection on a copy of it. */
+function objectNotes(store: MemoryStore): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-object-'));
+  dirs.push(dir);
+  const file = join(dir, 'object.sqlite');
+  writeFileSync(file, store.current?.body ?? Buffer.alloc(0));
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+    return notes(db);
+  } finally {
+    db.close();
+  }
+}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -168,6 +184,19 @@ describe('persistence engine: writes', () => {
     store.beforePut = () => {};
     await e.write(addNote('saved'));
     expect(e.read(notes)).toEqual(['saved']);
+    // The failed change is gone from the working copy too, not just hidden from readers.
+    expect(objectNotes(store)).toEqual(['saved']);
+  });
+
+  it('uploads a complete, plain SQLite file (rollback-journal header, no sidecars needed)', async () => {
+    const store = new MemoryStore();
+    const e = engine(store);
+    await e.start();
+    for (let i = 0; i < 50; i++) await e.write(addNote(`note ${i} ${'x'.repeat(500)}`));
+    const body = store.current?.body ?? Buffer.alloc(0);
+    expect([body[18], body[19]]).toEqual([1, 1]);
+    expect(body.length).toBe(body.readUInt16BE(16) * body.readUInt32BE(28));
+    expect(objectNotes(store)).toHaveLength(50);
   });
 
   it('uploads nothing for a write that changes nothing', async () => {

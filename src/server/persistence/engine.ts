@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.ts';
 import { isPersistenceError, PersistenceError } from './errors.ts';
@@ -6,15 +6,20 @@ import { Mutex } from './mutex.ts';
 import {
   type Connections,
   changeMarker,
+  checkpoint,
   closeConnections,
   type Db,
   headerCheck,
   lockWorkingCopy,
   openConnections,
+  pinReader,
   quickCheck,
   removeSidecars,
+  unpinReader,
+  walBytes,
 } from './sqlite-file.ts';
 import { isStoreError, type ObjectInfo, type SnapshotStore } from './store.ts';
+import { describeImage } from './wal-image.ts';
 
 export interface EngineOptions {
   store: SnapshotStore;
@@ -60,8 +65,10 @@ interface Job {
  * - `read(fn)` runs `fn` synchronously on the read-only connection: the last acknowledged state.
  * - `write(fn)` resolves only once the change is in the store. Writes queued while an upload is in
  *   flight are applied together in the next transaction (group commit, one upload). Each upload is
- *   conditional on the ETag this copy came from; on losing a race the batch is rolled back, the
- *   newer object is downloaded and every `fn` runs again — so `fn` must touch nothing but the db.
+ *   conditional on the ETag this copy came from; on losing a race the batch's local commit is
+ *   undone, the newer object is downloaded and every `fn` runs again — so `fn` must touch nothing
+ *   but the db. The upload streams the committed image from disk (wal-image.ts) while the reader
+ *   stays pinned to the acknowledged snapshot: no copy of the database is made in memory.
  */
 export class Engine {
   private readonly opts: Required<Omit<EngineOptions, 'configure'>> & Pick<EngineOptions, 'configure'>;
@@ -261,11 +268,7 @@ export class Engine {
       this.log.error('refusing a corrupt database version', { err });
       throw err;
     }
-    // Nothing else touches the connections now: reads are synchronous and writes hold the mutex.
-    closeConnections(this.conns);
-    this.conns = undefined;
-    renameSync(next, this.opts.dbPath);
-    this.conns = openConnections(this.opts.dbPath, this.opts.configure);
+    this.swapIn(next);
     this.current = {
       etag: res.etag,
       versionId: res.versionId,
@@ -347,8 +350,10 @@ export class Engine {
   }
 
   /**
-   * One round: BEGIN, every job in its own savepoint, then — if anything changed — upload the
-   * transaction's image conditionally and COMMIT only when the store took it.
+   * One round: BEGIN, every job in its own savepoint, then — if anything changed — COMMIT locally
+   * with the reader pinned to the acknowledged snapshot, stream the new image from disk to the store
+   * conditionally, and let readers see it only once the store took it. A failed upload puts the
+   * local copy back to the acknowledged state before anyone can read the change.
    */
   private async applyBatch(
     batch: Job[],
@@ -356,11 +361,11 @@ export class Engine {
   ): Promise<'done' | 'conflict'> {
     const conns = this.conns;
     if (!conns) throw new PersistenceError('unavailable', 'database is not open');
-    const w = conns.writer;
+    const { writer: w, reader } = conns;
+    this.assertWalFolded(w);
     const before = changeMarker(w);
     const results: { ok: boolean; value: unknown }[] = [];
     w.exec('BEGIN IMMEDIATE');
-    let bytes: Uint8Array;
     try {
       for (const job of batch) {
         w.exec('SAVEPOINT job');
@@ -379,21 +384,25 @@ export class Engine {
         settle(batch, results);
         return 'done';
       }
-      bytes = w.serialize();
+      // Readers keep the last acknowledged state until the store has the new one.
+      pinReader(reader);
+      w.exec('COMMIT');
     } catch (err) {
       if (w.inTransaction) w.exec('ROLLBACK');
+      unpinReader(reader);
       throw err;
     }
 
     const started = this.opts.now();
     let info: ObjectInfo;
     try {
+      const image = describeImage(this.opts.dbPath);
       info = await this.opts.store.put(
-        bytes,
+        image,
         this.current ? { ifMatch: this.current.etag } : { ifNoneMatch: '*' },
       );
     } catch (err) {
-      w.exec('ROLLBACK');
+      this.revertLocked();
       if (isStoreError(err, 'precondition_failed')) return 'conflict';
       // A put whose answer was lost may have landed: the store may now be ahead of this copy, so the
       // next request must look (whatever the staleness allowance) and the client must not be told
@@ -416,16 +425,59 @@ export class Engine {
     this.current = info;
     this.validatedAt = started;
     this.stats.uploads++;
-    try {
-      w.exec('COMMIT');
-    } catch (err) {
-      // The store has the new version but this copy does not: make the next check download it.
-      this.current = { ...info, etag: `${info.etag}#local-commit-failed` };
-      this.validatedAt = Number.NEGATIVE_INFINITY;
-      this.log.error('local commit failed after upload; will reload from the store', { err });
+    unpinReader(reader);
+    if (!checkpoint(w, this.opts.dbPath)) {
+      this.log.warn('local checkpoint incomplete; retrying before the next write', {});
     }
     settle(batch, results);
     return 'done';
+  }
+
+  /**
+   * Before a write: the WAL must be folded into the main file, so that the main file alone is the
+   * acknowledged state a failed upload goes back to.
+   */
+  private assertWalFolded(w: Db): void {
+    if (walBytes(this.opts.dbPath) === 0 || checkpoint(w, this.opts.dbPath)) return;
+    throw new PersistenceError(
+      'unavailable',
+      'the local database is busy (checkpoint incomplete); try again',
+      {
+        retryAfterSeconds: 1,
+      },
+    );
+  }
+
+  /**
+   * After a failed upload: back to the last acknowledged state, which is the main file as it was
+   * before the transaction (its commit went to the WAL only, and nothing checkpoints while an upload
+   * is in flight). Readers were pinned to that state all along and never saw the change.
+   */
+  private revertLocked(): void {
+    const next = `${this.opts.dbPath}.next`;
+    try {
+      copyFileSync(this.opts.dbPath, next);
+      this.swapIn(next);
+    } catch (err) {
+      // The local copy may still hold the failed change: make the next request download the store's.
+      rmSync(next, { force: true });
+      if (this.current) this.current = { ...this.current, etag: `${this.current.etag}#revert-failed` };
+      this.validatedAt = Number.NEGATIVE_INFINITY;
+      this.log.error('could not restore the local copy after a failed upload; will reload from the store', {
+        err,
+      });
+    }
+  }
+
+  /** Replaces the working copy with the complete database file `next` and reopens the connections. */
+  private swapIn(next: string): void {
+    // Nothing else touches the connections now: reads are synchronous and writes hold the mutex.
+    closeConnections(this.conns);
+    this.conns = undefined;
+    renameSync(next, this.opts.dbPath);
+    // The old copy's WAL must not be replayed onto the new file.
+    removeSidecars(this.opts.dbPath);
+    this.conns = openConnections(this.opts.dbPath, this.opts.configure);
   }
 
   /** Closes the connections. Nothing is ever left to upload: a write resolves only after its upload. */

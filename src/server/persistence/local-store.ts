@@ -12,7 +12,14 @@ import {
   VersionDir,
   writeDurably,
 } from './local-versions.ts';
-import type { DownloadResult, ObjectInfo, PutCondition, SnapshotStore, VersionInfo } from './store.ts';
+import type {
+  DownloadResult,
+  ObjectInfo,
+  PutBody,
+  PutCondition,
+  SnapshotStore,
+  VersionInfo,
+} from './store.ts';
 import { StoreError } from './store.ts';
 
 /**
@@ -104,7 +111,7 @@ export class LocalSnapshotStore implements SnapshotStore {
     }
   }
 
-  async put(body: Uint8Array, condition: PutCondition): Promise<ObjectInfo> {
+  async put(body: PutBody, condition: PutCondition): Promise<ObjectInfo> {
     const op = 'put object';
     let tmp: string | undefined;
     try {

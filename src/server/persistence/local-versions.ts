@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { open, readdir, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ObjectInfo } from './store.ts';
+import type { ObjectInfo, PutBody } from './store.ts';
 
 /**
  * The on-disk layout of one key in the local store: a directory of immutable version files named
@@ -187,10 +187,25 @@ export function infoOf(v: Version): ObjectInfo {
 }
 
 /** Writes a new file and fsyncs it, so the link that publishes it never exposes unwritten data. */
-export async function writeDurably(path: string, body: Uint8Array): Promise<void> {
+export async function writeDurably(path: string, body: PutBody): Promise<void> {
   const fh = await open(path, 'wx', 0o644);
   try {
-    await fh.writeFile(body);
+    if (body instanceof Uint8Array) await fh.writeFile(body);
+    else {
+      let written = 0;
+      const stream = body.open();
+      try {
+        for await (const chunk of stream) {
+          // writeFile on a handle writes the whole chunk from the current position.
+          await fh.writeFile(chunk as Buffer);
+          written += (chunk as Buffer).length;
+        }
+      } finally {
+        stream.destroy();
+      }
+      if (written !== body.size)
+        throw new Error(`${path}: body stream gave ${written} of ${body.size} bytes`);
+    }
     await fh.sync();
   } finally {
     await fh.close();

@@ -18,8 +18,15 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { StoreConfig } from '../config.ts';
 import { describeS3Error, refusedPrecondition, s3ErrorName, s3Status, toStoreError } from './s3-errors.ts';
-import type { DownloadResult, ObjectInfo, PutCondition, SnapshotStore, VersionInfo } from './store.ts';
-import { StoreError } from './store.ts';
+import type {
+  DownloadResult,
+  ObjectInfo,
+  PutBody,
+  PutCondition,
+  SnapshotStore,
+  VersionInfo,
+} from './store.ts';
+import { bodySize, StoreError } from './store.ts';
 
 /** The S3 settings of StoreConfig, plus knobs the tests and benchmarks use. */
 export type S3StoreOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'> & {
@@ -153,26 +160,29 @@ export class S3SnapshotStore implements SnapshotStore {
     }
   }
 
-  async put(body: Uint8Array, condition: PutCondition): Promise<ObjectInfo> {
+  async put(body: PutBody, condition: PutCondition): Promise<ObjectInfo> {
     const what = this.#what('put object');
+    const size = bodySize(body);
+    // A stream is sent as it is read; the SDK never retries a put, so it is opened exactly once.
+    const stream = body instanceof Uint8Array ? undefined : body.open();
     const input: PutObjectCommandInput = {
       Bucket: this.#bucket,
       Key: this.#key,
-      Body: body,
-      ContentLength: body.byteLength,
+      Body: body instanceof Uint8Array ? body : stream,
+      ContentLength: size,
       ContentType: 'application/octet-stream',
     };
     if ('ifMatch' in condition) input.IfMatch = this.#sendableEtag(condition.ifMatch);
     else if ('ifNoneMatch' in condition) input.IfNoneMatch = '*';
     try {
       const res = await this.#writes.send(new PutObjectCommand(input), {
-        requestTimeout: this.#timeoutMs + Math.ceil(body.byteLength / MIN_UPLOAD_BYTES_PER_MS),
+        requestTimeout: this.#timeoutMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_MS),
       });
       if (res.ETag === undefined) throw new StoreError('unavailable', `${what}: the response had no ETag`);
       return {
         etag: res.ETag,
         versionId: versionOf(res.VersionId),
-        size: body.byteLength,
+        size,
         // PutObject does not return the time; the local clock is close enough for display.
         lastModified: new Date(),
       };
@@ -191,6 +201,9 @@ export class S3SnapshotStore implements SnapshotStore {
         `${mapped.message}; the upload may or may not have landed: revalidate before writing again`,
         { cause: err, outcomeUnknown: true },
       );
+    } finally {
+      // An upload cut short leaves the stream half-read: close the files it reads.
+      stream?.destroy();
     }
   }
 

@@ -6,11 +6,14 @@ export type Db = Database.Database;
 /**
  * The local working copy: one file, one writer connection and one read-only reader connection.
  *
- * Rollback-journal mode (not WAL) so that the file on disk is the whole database after each commit
- * and a new version can be renamed into place without stray -wal/-shm files. `cache_spill=false`
- * keeps a write transaction's pages in memory until COMMIT, so the reader keeps reading the last
- * acknowledged state while the writer's transaction waits for its upload. `synchronous=OFF`: the
- * file is a cache of the store, thrown away and downloaded again on every start.
+ * WAL mode, so that a write can be committed locally first and its image then streamed from disk
+ * to the store (see wal-image.ts) while the reader, pinned to the last acknowledged snapshot with
+ * an open read transaction, never sees the unacknowledged commit. Checkpoints are the engine's
+ * alone (`wal_autocheckpoint = 0`): after each acknowledged upload it folds the WAL back into the
+ * main file and truncates it, so between writes the main file is the whole acknowledged database,
+ * the state a failed upload goes back to. `cache_spill=false` keeps a transaction's pages in memory
+ * until COMMIT, so the WAL holds committed frames only. `synchronous=OFF`: the file is a cache of
+ * the store, thrown away and downloaded again on every start.
  */
 export interface Connections {
   writer: Db;
@@ -19,13 +22,52 @@ export interface Connections {
 
 export function openConnections(path: string, configure?: (db: Db) => void): Connections {
   const writer = new Database(path);
-  writer.pragma('journal_mode = DELETE');
+  const mode = writer.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') {
+    writer.close();
+    throw new Error(`${path}: SQLite would not use WAL mode here (journal_mode = ${String(mode)})`);
+  }
   writer.pragma('synchronous = OFF');
+  writer.pragma('wal_autocheckpoint = 0');
   writer.pragma('cache_spill = false');
   configure?.(writer);
   const reader = new Database(path, { readonly: true, fileMustExist: true });
   configure?.(reader);
   return { writer, reader };
+}
+
+/**
+ * Holds the reader on the snapshot it sees now (an open read transaction) until unpinReader():
+ * commits made meanwhile stay invisible to it.
+ */
+export function pinReader(reader: Db): void {
+  if (reader.inTransaction) return;
+  reader.exec('BEGIN');
+  // A WAL read transaction takes its snapshot at its first read.
+  reader.prepare('SELECT count(*) FROM sqlite_schema').get();
+}
+
+export function unpinReader(reader: Db): void {
+  if (reader.open && reader.inTransaction) reader.exec('COMMIT');
+}
+
+/**
+ * Folds the WAL into the main file and truncates it to zero bytes. Returns false when a reader
+ * still holds part of it (the WAL is then left as it was, and still consistent).
+ */
+export function checkpoint(writer: Db, path: string): boolean {
+  const [row] = writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  return row?.busy === 0 && walBytes(path) === 0;
+}
+
+/** Size of the working copy's WAL (0 when there is none). */
+export function walBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
 }
 
 export function closeConnections(c: Connections | undefined): void {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * The snapshot store: the narrow interface between the persistence engine and whatever keeps the
  * database object (an S3 bucket, or a local directory that plays one). One store is bound to one
@@ -27,6 +29,27 @@ export type DownloadResult =
   /** No current object (never written, or deleted). */
   | { status: 'absent' };
 
+/**
+ * What a put uploads: bytes in memory, or a stream of exactly `size` bytes that `open()` produces
+ * (the engine's database image, read from disk while it is sent; see wal-image.ts). A store opens
+ * the stream at most once per put and destroys it when the put ends, however it ends.
+ */
+export type PutBody = Uint8Array | { readonly size: number; open(): Readable };
+
+export function bodySize(body: PutBody): number {
+  return body instanceof Uint8Array ? body.byteLength : body.size;
+}
+
+/** The whole body in memory, checking that a stream delivered exactly the bytes it promised. */
+export async function bodyBytes(body: PutBody): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body.open()) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length !== body.size) throw new Error(`body stream gave ${bytes.length} of ${body.size} bytes`);
+  return bytes;
+}
+
 /** The condition a put is made under; exactly one, always explicit. */
 export type PutCondition =
   /** Only if the current object still has this ETag. */
@@ -47,7 +70,7 @@ export interface SnapshotStore {
   /** Metadata of the current object, or null when there is none. */
   head(): Promise<ObjectInfo | null>;
   /** Writes a new current object under `condition`; throws StoreError 'precondition_failed' when it does not hold. */
-  put(body: Uint8Array, condition: PutCondition): Promise<ObjectInfo>;
+  put(body: PutBody, condition: PutCondition): Promise<ObjectInfo>;
   /** Every version of the key, newest first. */
   listVersions(): Promise<VersionInfo[]>;
 }
