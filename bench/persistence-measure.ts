@@ -3,7 +3,7 @@
  * start by database size (engine in-process vs bare S3 calls), and reads with and without
  * revalidation (through servers, and in-process).
  */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -62,6 +62,8 @@ export interface SizeResult {
   bare: number[];
   /** PutObject of the same bytes with If-Match: what S3 itself charges for the condition. */
   bareIfMatch: number[];
+  /** PutObject of the same bytes streamed from a file (as the engine sends its image), unconditional. */
+  bareStream: number[];
   /** engine.start(): download, quick_check, migrations (none pending). */
   restore: number[];
   /** GetObject of the same object to a file, with a fresh client (a cold start opens a connection). */
@@ -89,6 +91,7 @@ export async function measureSize(
     writes: [],
     bare: [],
     bareIfMatch: [],
+    bareStream: [],
     restore: [],
     bareGet: [],
     check: [],
@@ -134,6 +137,17 @@ export async function measureSize(
     );
     etag = res.ETag ?? '';
   };
+  const bareFile = join(c.work, `bare-${mb}.bin`);
+  writeFileSync(bareFile, bytes);
+  const bareStream = () =>
+    c.s3.send(
+      new PutObjectCommand({
+        Bucket: c.bucket,
+        Key: bareKey,
+        Body: createReadStream(bareFile, { highWaterMark: MB }),
+        ContentLength: bytes.length,
+      }),
+    );
   // One of each first, so no side pays for opening connections in the figures.
   await write();
   etag = (await bare()).ETag ?? '';
@@ -145,6 +159,11 @@ export async function measureSize(
       }),
     );
     r.bareIfMatch.push(await timed(bareIfMatch));
+    r.bareStream.push(
+      await timed(async () => {
+        etag = (await bareStream()).ETag ?? '';
+      }),
+    );
   }
   engine.close();
   store.destroy();
