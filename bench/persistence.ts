@@ -53,6 +53,7 @@ const c: BenchContext = {
   s3,
   bucket: await createBucket(s3, target),
   work: mkdtempSync(join(tmpdir(), 'cc-bench-persistence-')),
+  collectGarbage: () => collectCephGarbage(false),
 };
 const started = performance.now();
 progress(`S3 ${target.endpoint}, bucket ${c.bucket}; node ${process.version}`);
@@ -216,10 +217,11 @@ function printFleet(fleet: FleetResult[]): void {
 
 /**
  * Ceph's radosgw frees the tails of overwritten or deleted objects only after rgw_gc_obj_min_wait
- * (2 h), and the CI's OSD keeps them in RAM: after this bench's 100 MB uploads, collect them now.
- * Best effort, only for the CI's own Ceph on loopback (.ci/ceph-s3).
+ * (2 h), and the CI's OSD keeps them in RAM (4 GiB): the 100 MB uploads would fill it mid-run and
+ * stall every PUT, so collect between rounds and at the end. Best effort, only for the CI's own
+ * Ceph on loopback (.ci/ceph-s3).
  */
-function collectCephGarbage(): void {
+function collectCephGarbage(say = true): void {
   const conf = `${process.env.CEPH_S3_DIR ?? '/tmp/ceph-s3/data'}/ceph.conf`;
   if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(target.endpoint) || !existsSync(conf)) return;
   try {
@@ -228,7 +230,7 @@ function collectCephGarbage(): void {
       stdio: 'ignore',
       timeout: 120_000,
     });
-    progress("collected radosgw's garbage (radosgw-admin gc process --include-all)");
+    if (say) progress("collected radosgw's garbage (radosgw-admin gc process --include-all)");
   } catch {
     // Not the CI's Ceph after all, or no radosgw-admin: nothing to do.
   }

@@ -11,9 +11,9 @@ import { Readable } from 'node:stream';
  * (`sqlite3_serialize` of a 100 MB file costs 100+ ms before the first byte leaves): the image is
  * streamed in 1 MiB chunks while it is read, and nothing but the transaction's own pages is parsed.
  *
- * The image's header says "rollback journal" (bytes 18–19 = 1), as a file written by `VACUUM INTO`
- * or the backup API would: the object in the store is a plain SQLite file that any tool opens
- * without -wal/-shm sidecars, whatever journal mode this copy happens to use.
+ * The image's header says "rollback journal" (bytes 18–19 = 1): the object in the store is a plain
+ * SQLite file that any tool opens without -wal/-shm sidecars, whatever journal mode this copy uses
+ * (the engine switches each copy it opens to WAL itself).
  */
 export interface DatabaseImage {
   /** Exact length of the image in bytes. */
