@@ -15,7 +15,7 @@
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as for the tests. It creates and deletes its own bucket
  * (and, on the CI's Ceph, collects radosgw's garbage: see collectCephGarbage).
  * Settings (flag or env, default): --sizes BENCH_SIZES_MB (1,10,100); --writes BENCH_WRITES per size
- * (100,30,9); --restores BENCH_RESTORES (3); --reads BENCH_READS (200); --fleet BENCH_FLEET (1,2,4);
+ * (300,30,9); --restores BENCH_RESTORES (3); --reads BENCH_READS (200); --fleet BENCH_FLEET (1,2,4);
  * --fleet-writes BENCH_FLEET_WRITES (300); --fleet-concurrency BENCH_FLEET_CONCURRENCY (32).
  */
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,7 @@ import {
 import { type BenchContext, MB, measureReads, measureSize, type SizeResult } from './persistence-measure.ts';
 
 const sizes = numbers(setting('sizes', 'BENCH_SIZES_MB', '1,10,100'));
-const writeCounts = numbers(setting('writes', 'BENCH_WRITES', '100,30,9'));
+const writeCounts = numbers(setting('writes', 'BENCH_WRITES', '300,30,9'));
 const restores = Number(setting('restores', 'BENCH_RESTORES', '3'));
 const reads = Number(setting('reads', 'BENCH_READS', '200'));
 const fleetSizes = numbers(setting('fleet', 'BENCH_FLEET', '1,2,4'));

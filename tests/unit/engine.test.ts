@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -190,9 +190,14 @@ describe('persistence engine: writes', () => {
 
   it('uploads a complete, plain SQLite file (rollback-journal header, no sidecars needed)', async () => {
     const store = new MemoryStore();
-    const e = engine(store);
+    const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
+    dirs.push(dir);
+    const dbPath = join(dir, 'app.sqlite');
+    const e = engine(store, { dbPath });
     await e.start();
     for (let i = 0; i < 50; i++) await e.write(addNote(`note ${i} ${'x'.repeat(500)}`));
+    // Each write starts the WAL over: it holds one transaction's pages, not the history.
+    expect(statSync(`${dbPath}-wal`).size).toBeLessThan(16 * 4096);
     const body = store.current?.body ?? Buffer.alloc(0);
     expect([body[18], body[19]]).toEqual([1, 1]);
     expect(body.length).toBe(body.readUInt16BE(16) * body.readUInt32BE(28));

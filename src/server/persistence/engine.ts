@@ -16,7 +16,6 @@ import {
   quickCheck,
   removeSidecars,
   unpinReader,
-  walBytes,
 } from './sqlite-file.ts';
 import { isStoreError, type ObjectInfo, type SnapshotStore } from './store.ts';
 import { describeImage } from './wal-image.ts';
@@ -74,6 +73,8 @@ export class Engine {
   private readonly opts: Required<Omit<EngineOptions, 'configure'>> & Pick<EngineOptions, 'configure'>;
   private readonly mutex = new Mutex();
   private conns: Connections | undefined;
+  /** The main file holds every committed frame (true for a freshly opened copy: it has no WAL). */
+  private folded = true;
   private current: ObjectInfo | undefined;
   /** Start time of the last successful revalidation (or acknowledged upload). */
   private validatedAt = Number.NEGATIVE_INFINITY;
@@ -178,12 +179,12 @@ export class Engine {
         size: res.size,
         lastModified: res.lastModified,
       };
-      this.conns = openConnections(dbPath, this.opts.configure);
+      this.openCopy();
     } else {
       // No database yet: start an empty one; the migration upload below creates the object with If-None-Match: *.
       rmSync(dbPath, { force: true });
       this.current = undefined;
-      this.conns = openConnections(dbPath, this.opts.configure);
+      this.openCopy();
       this.log.info('no database object yet: creating one', { store: store.location });
     }
     this.validatedAt = this.opts.now();
@@ -426,9 +427,8 @@ export class Engine {
     this.validatedAt = started;
     this.stats.uploads++;
     unpinReader(reader);
-    if (!checkpoint(w, this.opts.dbPath)) {
-      this.log.warn('local checkpoint incomplete; retrying before the next write', {});
-    }
+    this.folded = checkpoint(w);
+    if (!this.folded) this.log.warn('local checkpoint incomplete; retrying before the next write', {});
     settle(batch, results);
     return 'done';
   }
@@ -438,7 +438,8 @@ export class Engine {
    * acknowledged state a failed upload goes back to.
    */
   private assertWalFolded(w: Db): void {
-    if (walBytes(this.opts.dbPath) === 0 || checkpoint(w, this.opts.dbPath)) return;
+    if (!this.folded) this.folded = checkpoint(w);
+    if (this.folded) return;
     throw new PersistenceError(
       'unavailable',
       'the local database is busy (checkpoint incomplete); try again',
@@ -469,6 +470,12 @@ export class Engine {
     }
   }
 
+  /** Opens the working copy, whose WAL and other sidecars were just removed. */
+  private openCopy(): void {
+    this.conns = openConnections(this.opts.dbPath, this.opts.configure);
+    this.folded = true;
+  }
+
   /** Replaces the working copy with the complete database file `next` and reopens the connections. */
   private swapIn(next: string): void {
     // Nothing else touches the connections now: reads are synchronous and writes hold the mutex.
@@ -477,7 +484,7 @@ export class Engine {
     renameSync(next, this.opts.dbPath);
     // The old copy's WAL must not be replayed onto the new file.
     removeSidecars(this.opts.dbPath);
-    this.conns = openConnections(this.opts.dbPath, this.opts.configure);
+    this.openCopy();
   }
 
   /** Closes the connections. Nothing is ever left to upload: a write resolves only after its upload. */

@@ -10,8 +10,8 @@ export type Db = Database.Database;
  * to the store (see wal-image.ts) while the reader, pinned to the last acknowledged snapshot with
  * an open read transaction, never sees the unacknowledged commit. Checkpoints are the engine's
  * alone (`wal_autocheckpoint = 0`): after each acknowledged upload it folds the WAL back into the
- * main file and truncates it, so between writes the main file is the whole acknowledged database,
- * the state a failed upload goes back to. `cache_spill=false` keeps a transaction's pages in memory
+ * main file, so between writes the main file is the whole acknowledged database, the state a
+ * failed upload goes back to. `cache_spill=false` keeps a transaction's pages in memory
  * until COMMIT, so the WAL holds committed frames only. `synchronous=OFF`: the file is a cache of
  * the store, thrown away and downloaded again on every start.
  */
@@ -52,22 +52,18 @@ export function unpinReader(reader: Db): void {
 }
 
 /**
- * Folds the WAL into the main file and truncates it to zero bytes. Returns false when a reader
- * still holds part of it (the WAL is then left as it was, and still consistent).
+ * Folds every frame of the WAL into the main file and makes the next write start the WAL over from
+ * its beginning (RESTART reuses the file; TRUNCATE would cost a filesystem journal transaction on
+ * every write). Returns false when a reader still holds part of the WAL: it is then left as it was,
+ * still consistent, and the main file alone is not the whole database.
  */
-export function checkpoint(writer: Db, path: string): boolean {
-  const [row] = writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-  return row?.busy === 0 && walBytes(path) === 0;
-}
-
-/** Size of the working copy's WAL (0 when there is none). */
-export function walBytes(path: string): number {
-  try {
-    return statSync(`${path}-wal`).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
+export function checkpoint(writer: Db): boolean {
+  const [row] = writer.pragma('wal_checkpoint(RESTART)') as {
+    busy: number;
+    log: number;
+    checkpointed: number;
+  }[];
+  return row !== undefined && row.busy === 0 && row.log === row.checkpointed;
 }
 
 export function closeConnections(c: Connections | undefined): void {
