@@ -22,12 +22,14 @@ export interface Connections {
 
 export function openConnections(path: string, configure?: (db: Db) => void): Connections {
   const writer = new Database(path);
+  // First: switching a downloaded file to WAL writes its header, and with the default
+  // synchronous=FULL that would fsync the whole freshly downloaded file.
+  writer.pragma('synchronous = OFF');
   const mode = writer.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal') {
     writer.close();
     throw new Error(`${path}: SQLite would not use WAL mode here (journal_mode = ${String(mode)})`);
   }
-  writer.pragma('synchronous = OFF');
   writer.pragma('wal_autocheckpoint = 0');
   writer.pragma('cache_spill = false');
   configure?.(writer);
