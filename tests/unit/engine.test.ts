@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -186,6 +186,35 @@ describe('persistence engine: writes', () => {
     expect(e.read(notes)).toEqual(['saved']);
     // The failed change is gone from the working copy too, not just hidden from readers.
     expect(objectNotes(store)).toEqual(['saved']);
+  });
+
+  it('replaces the working copy from the store when a failed change cannot be undone locally', async () => {
+    const store = new MemoryStore();
+    const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
+    dirs.push(dir);
+    const dbPath = join(dir, 'app.sqlite');
+    const e = engine(store, { dbPath });
+    await e.start();
+    await e.write(addNote('kept'));
+    store.beforePut = () => {
+      throw new StoreError('unavailable', 'memory: connection reset');
+    };
+    // Disk trouble: the undo's copy of the acknowledged file cannot be written.
+    mkdirSync(`${dbPath}.next`);
+    writeFileSync(join(`${dbPath}.next`, 'in the way'), '');
+    await expect(e.write(addNote('lost'))).rejects.toMatchObject({ code: 'unavailable' });
+    expect(e.read(notes)).toEqual(['kept']);
+    let attempts = 0;
+    store.beforePut = () => {
+      attempts++;
+    };
+    const downloads = store.downloads;
+    await e.write(addNote('saved'));
+    // One download of the store's object, then one upload: no attempt from the tainted copy.
+    expect(store.downloads).toBe(downloads + 1);
+    expect(attempts).toBe(1);
+    expect(objectNotes(store)).toEqual(['kept', 'saved']);
+    expect(e.read(notes)).toEqual(['kept', 'saved']);
   });
 
   it('uploads a complete, plain SQLite file (rollback-journal header, no sidecars needed)', async () => {

@@ -75,6 +75,8 @@ export class Engine {
   private conns: Connections | undefined;
   /** The main file holds every committed frame (true for a freshly opened copy: it has no WAL). */
   private folded = true;
+  /** A failed upload could not be undone locally: the copy must be replaced before the next write. */
+  private tainted = false;
   private current: ObjectInfo | undefined;
   /** Start time of the last successful revalidation (or acknowledged upload). */
   private validatedAt = Number.NEGATIVE_INFINITY;
@@ -360,6 +362,8 @@ export class Engine {
     batch: Job[],
     o: { mustUpload: boolean; failFast?: boolean },
   ): Promise<'done' | 'conflict'> {
+    // Downloads the store's object (the poisoned ETag guarantees it) in place of the tainted copy.
+    if (this.tainted) await this.revalidateLocked();
     const conns = this.conns;
     if (!conns) throw new PersistenceError('unavailable', 'database is not open');
     const { writer: w, reader } = conns;
@@ -460,8 +464,14 @@ export class Engine {
       copyFileSync(this.opts.dbPath, next);
       this.swapIn(next);
     } catch (err) {
-      // The local copy may still hold the failed change: make the next request download the store's.
-      rmSync(next, { force: true });
+      // The local copy may still hold the failed change (readers stay pinned before it, if the
+      // connections are still open): the next request or write downloads the store's object.
+      try {
+        rmSync(next, { force: true, recursive: true });
+      } catch {
+        // Whatever is in the way is replaced or reported by the next download.
+      }
+      this.tainted = true;
       if (this.current) this.current = { ...this.current, etag: `${this.current.etag}#revert-failed` };
       this.validatedAt = Number.NEGATIVE_INFINITY;
       this.log.error('could not restore the local copy after a failed upload; will reload from the store', {
@@ -474,6 +484,7 @@ export class Engine {
   private openCopy(): void {
     this.conns = openConnections(this.opts.dbPath, this.opts.configure);
     this.folded = true;
+    this.tainted = false;
   }
 
   /** Replaces the working copy with the complete database file `next` and reopens the connections. */
