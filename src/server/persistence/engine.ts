@@ -73,8 +73,6 @@ export class Engine {
   private readonly opts: Required<Omit<EngineOptions, 'configure'>> & Pick<EngineOptions, 'configure'>;
   private readonly mutex = new Mutex();
   private conns: Connections | undefined;
-  /** The main file holds every committed frame (true for a freshly opened copy: it has no WAL). */
-  private folded = true;
   /** A failed upload could not be undone locally: the copy must be replaced before the next write. */
   private tainted = false;
   private current: ObjectInfo | undefined;
@@ -367,7 +365,7 @@ export class Engine {
     const conns = this.conns;
     if (!conns) throw new PersistenceError('unavailable', 'database is not open');
     const { writer: w, reader } = conns;
-    this.assertWalFolded(w);
+    this.foldWal(w);
     const before = changeMarker(w);
     const results: { ok: boolean; value: unknown }[] = [];
     w.exec('BEGIN IMMEDIATE');
@@ -431,19 +429,16 @@ export class Engine {
     this.validatedAt = started;
     this.stats.uploads++;
     unpinReader(reader);
-    this.folded = checkpoint(w);
-    if (!this.folded) this.log.warn('local checkpoint incomplete; retrying before the next write', {});
     settle(batch, results);
     return 'done';
   }
 
   /**
-   * Before a write: the WAL must be folded into the main file, so that the main file alone is the
-   * acknowledged state a failed upload goes back to.
+   * Before a write: folds what earlier writes left in the WAL into the main file, so that the main
+   * file alone is the acknowledged state a failed upload goes back to, and the WAL starts over.
    */
-  private assertWalFolded(w: Db): void {
-    if (!this.folded) this.folded = checkpoint(w);
-    if (this.folded) return;
+  private foldWal(w: Db): void {
+    if (checkpoint(w)) return;
     throw new PersistenceError(
       'unavailable',
       'the local database is busy (checkpoint incomplete); try again',
@@ -483,7 +478,6 @@ export class Engine {
   /** Opens the working copy, whose WAL and other sidecars were just removed. */
   private openCopy(): void {
     this.conns = openConnections(this.opts.dbPath, this.opts.configure);
-    this.folded = true;
     this.tainted = false;
   }
 

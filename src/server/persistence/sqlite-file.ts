@@ -9,9 +9,9 @@ export type Db = Database.Database;
  * WAL mode, so that a write can be committed locally first and its image then streamed from disk
  * to the store (see wal-image.ts) while the reader, pinned to the last acknowledged snapshot with
  * an open read transaction, never sees the unacknowledged commit. Checkpoints are the engine's
- * alone (`wal_autocheckpoint = 0`): after each acknowledged upload it folds the WAL back into the
- * main file, so between writes the main file is the whole acknowledged database, the state a
- * failed upload goes back to. `cache_spill=false` keeps a transaction's pages in memory
+ * alone (`wal_autocheckpoint = 0`): before each write it folds the WAL back into the main file,
+ * so during a write the main file is the whole acknowledged database, the state a failed upload
+ * goes back to. `cache_spill=false` keeps a transaction's pages in memory
  * until COMMIT, so the WAL holds committed frames only. `synchronous=OFF`: the file is a cache of
  * the store, thrown away and downloaded again on every start.
  */
