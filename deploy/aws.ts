@@ -33,7 +33,16 @@ export interface Identity {
 
 export function createAwsClients(region: string, profile: string | undefined): AwsClients {
   // maxAttempts 5: the standard retry strategy rides out throttling during a burst of control-plane calls.
-  const config = { region, profile, maxAttempts: 5 };
+  return clientsFor({ region, profile, maxAttempts: 5 });
+}
+
+/** One client per service, all with the same settings (the tests' fake account builds its set here too). */
+export function clientsFor(config: {
+  region: string;
+  profile?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts?: number;
+}): AwsClients {
   return {
     sts: new STSClient(config),
     s3: new S3Client(config),

@@ -4,14 +4,9 @@
  * what an earlier run created, and a test can assert every call in order with its exact input.
  * Only what the deploy tooling uses is modelled.
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients, Identity } from '../../../deploy/aws.ts';
+import { type AwsClients, clientsFor, type Identity } from '../../../deploy/aws.ts';
 import { installIamEcr, type RepoState, type RoleState } from './fake-iam-ecr.ts';
 import { type FunctionState, installLambda } from './fake-lambda.ts';
 import { type BucketState, installLogs, installS3, type LogGroupState } from './fake-s3-logs.ts';
@@ -55,15 +50,10 @@ export class FakeAccount {
   readonly clients: AwsClients;
 
   constructor() {
-    const config = { region: this.region, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } };
-    this.clients = {
-      sts: new STSClient(config),
-      s3: new S3Client(config),
-      ecr: new ECRClient(config),
-      iam: new IAMClient(config),
-      lambda: new LambdaClient(config),
-      logs: new CloudWatchLogsClient(config),
-    };
+    this.clients = clientsFor({
+      region: this.region,
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
+    });
     const sts = this.stub('sts', this.clients.sts);
     this.handle(sts, 'sts', GetCallerIdentityCommand, () => ({
       Account: this.account,
