@@ -109,6 +109,18 @@ const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 export function headerCheck(path: string): string | null {
   const size = statSync(path).size;
   if (size < 100) return `${size} bytes is too short for a SQLite database`;
+  const header = readHeader(path);
+  if (!header.subarray(0, 16).equals(MAGIC)) return 'not a SQLite database (bad header)';
+  const pageSize = pageSizeOf(header);
+  const pages = header.readUInt32BE(28);
+  if (pages > 0 && pageSize * pages !== size) {
+    return `header says ${pages} pages of ${pageSize} bytes but the file has ${size} bytes (truncated?)`;
+  }
+  return null;
+}
+
+/** The 100-byte database header at the start of a SQLite file (zero-filled past a shorter file's end). */
+export function readHeader(path: string): Buffer {
   const header = Buffer.alloc(100);
   const fd = openSync(path, 'r');
   try {
@@ -116,14 +128,13 @@ export function headerCheck(path: string): string | null {
   } finally {
     closeSync(fd);
   }
-  if (!header.subarray(0, 16).equals(MAGIC)) return 'not a SQLite database (bad header)';
+  return header;
+}
+
+/** The page size a database header declares (stored as 1 for 65536). */
+export function pageSizeOf(header: Buffer): number {
   const raw = header.readUInt16BE(16);
-  const pageSize = raw === 1 ? 65536 : raw;
-  const pages = header.readUInt32BE(28);
-  if (pages > 0 && pageSize * pages !== size) {
-    return `header says ${pages} pages of ${pageSize} bytes but the file has ${size} bytes (truncated?)`;
-  }
-  return null;
+  return raw === 1 ? 65536 : raw;
 }
 
 /** Rows changed by INSERT/UPDATE/DELETE plus schema changes, to tell whether a transaction wrote anything. */

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { pageSizeOf, readHeader } from './sqlite-file.ts';
 
 /**
  * The database image as of the last commit in the write-ahead log, produced straight from disk: the
@@ -153,7 +154,7 @@ export function readWalCommit(walPath: string): WalCommit | null {
     const magic = header.readUInt32BE(0);
     if (magic !== 0x377f0682 && magic !== 0x377f0683) return null;
     const bigEndian = (magic & 1) === 1;
-    const pageSize = header.readUInt32BE(8) === 1 ? 65536 : header.readUInt32BE(8);
+    const pageSize = header.readUInt32BE(8); // a plain 32-bit number here, 65536 included
     const salt1 = header.readUInt32BE(16);
     const salt2 = header.readUInt32BE(20);
     let sum = checksum(header.subarray(0, 24), bigEndian, [0, 0]);
@@ -201,15 +202,7 @@ function checksum(data: Buffer, bigEndian: boolean, seed: [number, number]): [nu
 
 function mainFilePageSize(dbPath: string, bytes: number): number {
   if (bytes < 100) throw new Error(`${dbPath}: ${bytes} bytes is too short for a SQLite database`);
-  const header = Buffer.alloc(100);
-  const fd = openSync(dbPath, 'r');
-  try {
-    readFully(fd, header, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const raw = header.readUInt16BE(16);
-  const pageSize = raw === 1 ? 65536 : raw;
+  const pageSize = pageSizeOf(readHeader(dbPath));
   if (pageSize < 512 || bytes % pageSize !== 0) {
     throw new Error(`${dbPath}: ${bytes} bytes is not a whole number of ${pageSize}-byte pages`);
   }
