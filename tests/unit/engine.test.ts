@@ -23,11 +23,17 @@ function migrateNotes(db: Db): void {
 }
 
 function engine(store: MemoryStore, opts: Partial<EngineOptions> = {}): Engine {
+  return engineAt(store, opts).engine;
+}
+
+/** An engine and the path of its working copy, for tests that look at the files. */
+function engineAt(store: MemoryStore, opts: Partial<EngineOptions> = {}): { engine: Engine; dbPath: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
   dirs.push(dir);
+  const dbPath = join(dir, 'app.sqlite');
   const e = new Engine({
     store,
-    dbPath: join(dir, 'app.sqlite'),
+    dbPath,
     maxStalenessMs: 0,
     writeAttempts: 4,
     migrate: migrateNotes,
@@ -35,7 +41,7 @@ function engine(store: MemoryStore, opts: Partial<EngineOptions> = {}): Engine {
     ...opts,
   });
   engines.push(e);
-  return e;
+  return { engine: e, dbPath };
 }
 
 const addNote = (body: string) => (db: Db) =>
@@ -190,10 +196,7 @@ describe('persistence engine: writes', () => {
 
   it('replaces the working copy from the store when a failed change cannot be undone locally', async () => {
     const store = new MemoryStore();
-    const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
-    dirs.push(dir);
-    const dbPath = join(dir, 'app.sqlite');
-    const e = engine(store, { dbPath });
+    const { engine: e, dbPath } = engineAt(store);
     await e.start();
     await e.write(addNote('kept'));
     store.beforePut = () => {
@@ -219,10 +222,7 @@ describe('persistence engine: writes', () => {
 
   it('uploads a complete, plain SQLite file (rollback-journal header, no sidecars needed)', async () => {
     const store = new MemoryStore();
-    const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
-    dirs.push(dir);
-    const dbPath = join(dir, 'app.sqlite');
-    const e = engine(store, { dbPath });
+    const { engine: e, dbPath } = engineAt(store);
     await e.start();
     for (let i = 0; i < 50; i++) await e.write(addNote(`note ${i} ${'x'.repeat(500)}`));
     // Each write starts the WAL over: it holds one transaction's pages, not the history.
