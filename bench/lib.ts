@@ -14,7 +14,7 @@ export function ensureBuilt(): void {
   });
 }
 
-/** Prints a Markdown table (numbers rounded sensibly), so figures paste straight into the README. */
+/** Prints a Markdown table (numbers rounded sensibly), so figures paste straight into docs/performance.md. */
 export function printTable(header: string[], rows: (string | number)[][]): void {
   const fmt = (v: string | number) =>
     typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(0) : v.toFixed(2)) : v;

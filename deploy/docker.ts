@@ -154,7 +154,7 @@ export function cliDocker(options: DockerOptions = {}): Docker {
         throw new DeployError(`docker: push ${ref} failed: ${lastLine(r.output)}`, {
           details: tail(r.output, 8),
           fix: denied
-            ? 'the registry refused the push: check the login and that these credentials may push to the repository (for ECR, the README’s operator policy)'
+            ? 'the registry refused the push: check the login and that these credentials may push to the repository (for ECR, the operator policy in docs/deploy.md)'
             : 'check the network to the registry and re-run (pushed layers are kept)',
         });
       }

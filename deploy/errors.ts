@@ -88,7 +88,7 @@ export function awsError(err: unknown, action: string, resource: string): Deploy
   }
   if (['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Forbidden'].includes(code)) {
     return make(
-      'grant the operator the permissions in the README ("IAM permissions for the operator") and re-run',
+      'grant the operator the permissions in docs/deploy.md ("IAM permissions for the operator") and re-run',
     );
   }
   if (

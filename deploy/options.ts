@@ -1,6 +1,6 @@
 /**
- * The table behind the deploy tooling's flags, environment variables and `--help`. The README's
- * "Deploy to AWS" section documents each row; a test keeps the two in step. settings.ts reads them.
+ * The table behind the deploy tooling's flags, environment variables and `--help`. docs/deploy.md
+ * documents each row; a test keeps the two in step. settings.ts reads them.
  */
 import { DEFAULT_KEY } from '../src/server/config.ts';
 
@@ -18,7 +18,7 @@ export interface Option {
 }
 
 export const ALL = 'all';
-/** The table behind flags, environment variables, `--help` and the README. */
+/** The table behind flags, environment variables, `--help` and docs/deploy.md. */
 export const OPTIONS: readonly Option[] = [
   {
     flag: 'app',

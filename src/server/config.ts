@@ -1,6 +1,6 @@
 /**
  * Every setting of the server, read from the environment in this one module and validated at start.
- * The README's "Settings" table documents each of them; keep the two in step.
+ * docs/settings.md documents each of them in one table; keep the two in step.
  *
  * Plain TypeScript with erasable syntax only, so Node runs it directly (the operator CLI and
  * the server entry) and Astro bundles the same file for the app.

@@ -29,7 +29,7 @@ describe('AWS errors, as the operator reads them', () => {
       ],
       [
         serviceError('AccessDeniedException', 'User: arn:aws:iam::1:user/o is not authorized'),
-        /not authorized — grant the operator the permissions in the README/,
+        /not authorized — grant the operator the permissions in docs\/deploy.md/,
       ],
       [serviceError('Throttling', 'Rate exceeded'), /wait a minute and re-run/],
       [

@@ -156,7 +156,7 @@ export class ApiClient {
     const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' };
     const h = init.headers as Record<string, string>;
     if (this.cookie) h.cookie = this.cookie;
-    // Every API request says it is JSON, DELETE included (see the README's API notes).
+    // Every API request says it is JSON, DELETE included (see docs/api.md).
     h['content-type'] ??= 'application/json';
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${this.base}${path}`, init);
