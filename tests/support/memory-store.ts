@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type {
+  Bucket,
   DownloadResult,
   ObjectInfo,
+  ObjectSummary,
   PutBody,
   PutCondition,
   SnapshotStore,
@@ -15,8 +17,10 @@ import { bodyBytes, StoreError } from '../../src/server/persistence/store.ts';
  * integration tests; this one only has to honour the same conditions.
  */
 export class MemoryStore implements SnapshotStore {
-  readonly location = 'memory://test';
+  readonly location: string;
   readonly versions: { body: Buffer; info: VersionInfo }[] = [];
+  /** Set by remove(); the next put clears it. */
+  deleted = false;
   puts = 0;
   downloads = 0;
   conditionalDownloads = 0;
@@ -25,8 +29,12 @@ export class MemoryStore implements SnapshotStore {
   beforeDownload: () => Promise<void> | void = () => {};
   private seq = 0;
 
+  constructor(location = 'memory://test') {
+    this.location = location;
+  }
+
   get current(): { body: Buffer; info: VersionInfo } | undefined {
-    return this.versions.at(-1);
+    return this.deleted ? undefined : this.versions.at(-1);
   }
 
   async download(
@@ -68,6 +76,7 @@ export class MemoryStore implements SnapshotStore {
   /** Puts without any condition or fault (a test's own "another instance wrote" move). */
   putUnconditionally(body: Buffer): VersionInfo {
     this.seq++;
+    this.deleted = false;
     for (const v of this.versions) v.info.isLatest = false;
     const info: VersionInfo = {
       etag: `"m${this.seq}"`,
@@ -82,5 +91,35 @@ export class MemoryStore implements SnapshotStore {
 
   async listVersions(): Promise<VersionInfo[]> {
     return [...this.versions].reverse().map((v) => v.info);
+  }
+
+  /** Like a delete marker: the versions stay, the key has no current object. */
+  async remove(): Promise<void> {
+    this.deleted = true;
+  }
+}
+
+/** A bucket of MemoryStores, one per key (created on first use). */
+export class MemoryBucket implements Bucket {
+  readonly location = 'memory://bucket';
+  readonly stores = new Map<string, MemoryStore>();
+
+  object(key: string): MemoryStore {
+    let store = this.stores.get(key);
+    if (!store) {
+      store = new MemoryStore(`memory://bucket/${key}`);
+      this.stores.set(key, store);
+    }
+    return store;
+  }
+
+  async list(prefix: string): Promise<ObjectSummary[]> {
+    return [...this.stores.entries()]
+      .filter(([key, s]) => key.startsWith(prefix) && s.current)
+      .map(([key, s]) => {
+        const info = s.current?.info as VersionInfo;
+        return { key, etag: info.etag, size: info.size, lastModified: info.lastModified, versions: s.versions.length };
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 }

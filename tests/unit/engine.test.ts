@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/log.ts';
 import { Engine, type EngineOptions } from '../../src/server/persistence/engine.ts';
 import type { Db } from '../../src/server/persistence/sqlite-file.ts';
-import { StoreError } from '../../src/server/persistence/store.ts';
-import { MemoryStore } from '../support/memory-store.ts';
+import { MemoryBucket } from '../support/memory-store.ts';
 
 const dirs: string[] = [];
 const engines: Engine[] = [];
@@ -18,378 +17,199 @@ afterEach(() => {
 
 const silent = createLogger('error', {}, () => {});
 
-function migrateNotes(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-}
+const directoryKind = {
+  name: 'directory',
+  migrate: (db: Db) => db.exec('CREATE TABLE IF NOT EXISTS people (name TEXT NOT NULL)'),
+};
+const workspaceKind = {
+  name: 'workspace',
+  migrate: (db: Db) => db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'),
+};
 
-function engine(store: MemoryStore, opts: Partial<EngineOptions> = {}): Engine {
-  return engineAt(store, opts).engine;
-}
-
-/** An engine and the path of its working copy, for tests that look at the files. */
-function engineAt(store: MemoryStore, opts: Partial<EngineOptions> = {}): { engine: Engine; dbPath: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-engine-'));
-  dirs.push(dir);
-  const dbPath = join(dir, 'app.sqlite');
+function engine(bucket: MemoryBucket, opts: Partial<EngineOptions> = {}): Engine {
+  const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'cc-engine-'));
+  dirs.push(workDir);
   const e = new Engine({
-    store,
-    dbPath,
+    bucket,
+    prefix: 'app/',
+    workDir,
+    maxOpenWorkspaces: 100,
+    maxLocalBytes: 1 << 30,
     maxStalenessMs: 0,
     writeAttempts: 4,
-    migrate: migrateNotes,
+    directoryKind,
+    workspaceKind,
     log: silent,
     ...opts,
   });
   engines.push(e);
-  return { engine: e, dbPath };
+  return e;
 }
 
-const addNote = (body: string) => (db: Db) =>
-  Number(db.prepare('INSERT INTO notes (body) VALUES (?)').run(body).lastInsertRowid);
+const addNote = (body: string) => (db: Db) => db.prepare('INSERT INTO notes (body) VALUES (?)').run(body);
 const notes = (db: Db) =>
   (db.prepare('SELECT body FROM notes ORDER BY id').all() as { body: string }[]).map((r) => r.body);
+const ID = (n: number) => `workspace-${String(n).padStart(4, '0')}`;
 
-/** The notes in the store's current object, read by a fresh SQLite connection on a copy of it. */
-function objectNotes(store: MemoryStore): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-object-'));
-  dirs.push(dir);
-  const file = join(dir, 'object.sqlite');
-  writeFileSync(file, store.current?.body ?? Buffer.alloc(0));
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+async function withWorkspace<T>(e: Engine, id: string, fn: (lease: Awaited<ReturnType<Engine['workspace']>>) => Promise<T> | T): Promise<T> {
+  const lease = await e.workspace(id);
   try {
-    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
-    return notes(db);
+    return await fn(lease);
   } finally {
-    db.close();
+    lease.release();
   }
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-describe('persistence engine: cold start', () => {
-  it('creates the first database and uploads it once, with If-None-Match', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    expect(e.state).toBe('starting');
-    await e.start();
-    expect(e.state).toBe('ready');
-    expect(store.versions).toHaveLength(1);
-    expect(e.read(notes)).toEqual([]);
-    expect(e.object?.etag).toBe(store.current?.info.etag);
-  });
-
-  it('restores an existing object and uploads nothing when no migration ran', async () => {
-    const store = new MemoryStore();
-    const first = engine(store);
+describe('engine: many objects', () => {
+  it('restores only the directory at start, whatever workspaces exist', async () => {
+    const bucket = new MemoryBucket();
+    const first = engine(bucket);
     await first.start();
-    await first.write(addNote('kept'));
-    const puts = store.puts;
-    const second = engine(store);
+    for (let i = 0; i < 5; i++) (await first.createWorkspace(ID(i), addNote(`ws ${i}`))).release();
+    const second = engine(bucket);
     await second.start();
-    expect(second.read(notes)).toEqual(['kept']);
-    expect(store.puts).toBe(puts);
-  });
-
-  it('uploads a migrated database when a migration changed it', async () => {
-    const store = new MemoryStore();
-    await engine(store).start();
-    const puts = store.puts;
-    const upgraded = engine(store, {
-      migrate: (db) => {
-        migrateNotes(db);
-        db.exec('CREATE TABLE IF NOT EXISTS tags (name TEXT)');
-      },
-    });
-    await upgraded.start();
-    expect(store.puts).toBe(puts + 1);
-  });
-
-  it('refuses a corrupt object, naming the version, instead of starting empty', async () => {
-    const store = new MemoryStore();
-    const bad = store.putUnconditionally(Buffer.from('this is not a database'.repeat(20)));
-    const e = engine(store);
-    await expect(e.start()).rejects.toMatchObject({
-      code: 'corrupt',
-      message: expect.stringContaining(bad.versionId),
-    });
-    expect(e.state).toBe('failed');
-    expect(() => e.read(notes)).toThrow(/database unavailable/);
-    expect(store.versions).toHaveLength(1);
-  });
-
-  it('stops on a failing migration without uploading anything', async () => {
-    const store = new MemoryStore();
-    const e = engine(store, {
-      migrate: () => {
-        throw new Error('bad migration');
-      },
-    });
-    await expect(e.start()).rejects.toThrow('bad migration');
-    expect(store.versions).toHaveLength(0);
-  });
-
-  it('retries a store that is briefly unreachable at start', async () => {
-    const store = new MemoryStore();
-    let failures = 2;
-    store.beforeDownload = () => {
-      if (failures-- > 0) throw new StoreError('unavailable', 'memory: down');
-    };
-    const e = engine(store);
-    await e.start();
-    expect(e.state).toBe('ready');
-  });
-
-  it('lets two instances race to create the first database and ends with one', async () => {
-    const store = new MemoryStore();
-    const a = engine(store);
-    const b = engine(store);
-    await Promise.all([a.start(), b.start()]);
-    expect(store.versions).toHaveLength(1);
-    expect(a.object?.etag).toBe(b.object?.etag);
-  });
-});
-
-describe('persistence engine: writes', () => {
-  it('acknowledges a write only once the store has it, and readers never see it before', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    const gate = deferred();
-    store.beforePut = () => gate.promise;
-    let acked = false;
-    const write = e.write(addNote('pending')).then(() => {
-      acked = true;
-    });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(acked).toBe(false);
-    expect(e.read(notes)).toEqual([]);
-    gate.resolve();
-    await write;
-    expect(e.read(notes)).toEqual(['pending']);
-    expect(store.versions).toHaveLength(2);
-  });
-
-  it('rolls back and answers unavailable when the upload fails, then recovers', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    store.beforePut = () => {
-      throw new StoreError('unavailable', 'memory: connection reset');
-    };
-    await expect(e.write(addNote('lost'))).rejects.toMatchObject({
-      name: 'PersistenceError',
-      code: 'unavailable',
-    });
-    expect(e.read(notes)).toEqual([]);
-    store.beforePut = () => {};
-    await e.write(addNote('saved'));
-    expect(e.read(notes)).toEqual(['saved']);
-    // The failed change is gone from the working copy too, not just hidden from readers.
-    expect(objectNotes(store)).toEqual(['saved']);
-  });
-
-  it('replaces the working copy from the store when a failed change cannot be undone locally', async () => {
-    const store = new MemoryStore();
-    const { engine: e, dbPath } = engineAt(store);
-    await e.start();
-    await e.write(addNote('kept'));
-    store.beforePut = () => {
-      throw new StoreError('unavailable', 'memory: connection reset');
-    };
-    // Disk trouble: the undo's copy of the acknowledged file cannot be written.
-    mkdirSync(`${dbPath}.next`);
-    writeFileSync(join(`${dbPath}.next`, 'in the way'), '');
-    await expect(e.write(addNote('lost'))).rejects.toMatchObject({ code: 'unavailable' });
-    expect(e.read(notes)).toEqual(['kept']);
-    let attempts = 0;
-    store.beforePut = () => {
-      attempts++;
-    };
-    const downloads = store.downloads;
-    await e.write(addNote('saved'));
-    // One download of the store's object, then one upload: no attempt from the tainted copy.
-    expect(store.downloads).toBe(downloads + 1);
-    expect(attempts).toBe(1);
-    expect(objectNotes(store)).toEqual(['kept', 'saved']);
-    expect(e.read(notes)).toEqual(['kept', 'saved']);
-  });
-
-  it('uploads a complete, plain SQLite file (rollback-journal header, no sidecars needed)', async () => {
-    const store = new MemoryStore();
-    const { engine: e, dbPath } = engineAt(store);
-    await e.start();
-    for (let i = 0; i < 50; i++) await e.write(addNote(`note ${i} ${'x'.repeat(500)}`));
-    // Each write starts the WAL over: it holds one transaction's pages, not the history.
-    expect(statSync(`${dbPath}-wal`).size).toBeLessThan(16 * 4096);
-    const body = store.current?.body ?? Buffer.alloc(0);
-    expect([body[18], body[19]]).toEqual([1, 1]);
-    expect(body.length).toBe(body.readUInt16BE(16) * body.readUInt32BE(28));
-    expect(objectNotes(store)).toHaveLength(50);
-  });
-
-  it('uploads nothing for a write that changes nothing', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    const puts = store.puts;
-    const n = await e.write((db) => (db.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n);
-    expect(n).toBe(0);
-    expect(store.puts).toBe(puts);
-  });
-
-  it('re-applies a write on the newer version when another instance wrote first', async () => {
-    const store = new MemoryStore();
-    const a = engine(store);
-    const b = engine(store);
-    await a.start();
-    await b.start();
-    await b.write(addNote('from b'));
-    await a.write(addNote('from a'));
-    expect(a.stats.conflicts).toBe(1);
-    expect(a.read(notes)).toEqual(['from b', 'from a']);
-    await b.ensureFresh();
-    expect(b.read(notes)).toEqual(['from b', 'from a']);
-  });
-
-  it('answers contention after the configured attempts when it keeps losing', async () => {
-    const store = new MemoryStore();
-    const e = engine(store, { writeAttempts: 3 });
-    await e.start();
-    const rival = Buffer.from(store.current?.body ?? []);
-    store.beforePut = () => {
-      store.putUnconditionally(rival);
-    };
-    await expect(e.write(addNote('never'))).rejects.toMatchObject({
-      code: 'contention',
-      retryAfterSeconds: 1,
-    });
-    expect(e.stats.conflicts).toBe(3);
-  });
-
-  it('groups writes queued during an upload into one upload', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    const gate = deferred();
-    store.beforePut = () => gate.promise;
-    const first = e.write(addNote('1'));
-    await new Promise((r) => setTimeout(r, 5));
-    const rest = ['2', '3', '4', '5'].map((n) => e.write(addNote(n)));
-    const puts = store.puts;
-    gate.resolve();
-    store.beforePut = () => {};
-    await Promise.all([first, ...rest]);
-    expect(store.puts - puts).toBe(2);
-    expect(e.read(notes)).toEqual(['1', '2', '3', '4', '5']);
-  });
-
-  it('rolls back only the write that threw in a batch', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    const results = await Promise.allSettled([
-      e.write(addNote('ok 1')),
-      e.write((db) => {
-        addNote('half')(db);
-        throw new Error('domain says no');
-      }),
-      e.write(addNote('ok 2')),
+    const workspaceDownloads = [...bucket.stores.entries()]
+      .filter(([key]) => key.startsWith('app/workspaces/'))
+      .reduce((n, [, s]) => n + s.downloads, 0);
+    expect(workspaceDownloads).toBe(0);
+    expect(second.usage().openWorkspaces).toBe(0);
+    expect([...bucket.stores.keys()].sort()).toEqual([
+      'app/directory.sqlite',
+      ...Array.from({ length: 5 }, (_, i) => `app/workspaces/${ID(i)}.sqlite`),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(e.read(notes)).toEqual(['ok 1', 'ok 2']);
-  });
-});
-
-describe('persistence engine: reads', () => {
-  it('sees a write acknowledged by another instance on the next request', async () => {
-    const store = new MemoryStore();
-    const a = engine(store);
-    const b = engine(store);
-    await Promise.all([a.start(), b.start()]);
-    await b.write(addNote('elsewhere'));
-    await a.ensureFresh();
-    expect(a.read(notes)).toEqual(['elsewhere']);
   });
 
-  it('shares one conditional download among concurrent requests', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    const before = store.conditionalDownloads;
-    await Promise.all(Array.from({ length: 20 }, () => e.ensureFresh()));
-    expect(store.conditionalDownloads - before).toBeLessThanOrEqual(2);
-    expect(store.conditionalDownloads - before).toBeGreaterThanOrEqual(1);
-  });
-
-  it('trusts a recent check within the allowed staleness', async () => {
-    const store = new MemoryStore();
-    const e = engine(store, { maxStalenessMs: 60_000 });
-    await e.start();
-    const before = store.conditionalDownloads;
-    await e.ensureFresh();
-    await e.ensureFresh();
-    expect(store.conditionalDownloads).toBe(before);
-  });
-
-  it('refuses to serve before the restore finished', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await expect(e.ensureFresh()).rejects.toMatchObject({ code: 'not_ready' });
-    await expect(e.write(addNote('x'))).rejects.toMatchObject({ code: 'not_ready' });
-  });
-
-  it('keeps the current version when a newer object is corrupt, and says so', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
-    await e.start();
-    await e.write(addNote('good'));
-    const bad = store.putUnconditionally(Buffer.from('garbage'.repeat(100)));
-    await expect(e.ensureFresh()).rejects.toMatchObject({
-      code: 'corrupt',
-      message: expect.stringContaining(bad.versionId),
+  it('opens a workspace on first use, once for concurrent requests, and keeps writes per object', async () => {
+    const bucket = new MemoryBucket();
+    const a = engine(bucket);
+    await a.start();
+    (await a.createWorkspace(ID(1), addNote('one'))).release();
+    (await a.createWorkspace(ID(2), addNote('two'))).release();
+    const b = engine(bucket);
+    await b.start();
+    const leases = await Promise.all(Array.from({ length: 5 }, () => b.workspace(ID(1))));
+    expect(bucket.object(`app/workspaces/${ID(1)}.sqlite`).downloads).toBe(1); // b's one open
+    expect(leases.map((l) => l.replica.read(notes))).toEqual(Array(5).fill(['one']));
+    await leases[0]?.replica.write(addNote('more'));
+    for (const l of leases) l.release();
+    await withWorkspace(a, ID(1), async (l) => {
+      await l.replica.ensureFresh();
+      expect(l.replica.read(notes)).toEqual(['one', 'more']);
     });
-    expect(e.read(notes)).toEqual(['good']);
+    await withWorkspace(a, ID(2), (l) => expect(l.replica.read(notes)).toEqual(['two']));
+    expect(bucket.object('app/directory.sqlite').puts).toBe(1);
   });
 
-  it('never writes through the read connection', async () => {
-    const store = new MemoryStore();
-    const e = engine(store);
+  it('answers gone for a workspace that does not exist, and creates nothing', async () => {
+    const bucket = new MemoryBucket();
+    const e = engine(bucket);
     await e.start();
-    expect(() => e.read(addNote('sneaky'))).toThrow(/readonly/i);
+    await expect(e.workspace(ID(9))).rejects.toMatchObject({ name: 'PersistenceError', code: 'gone' });
+    expect(bucket.object(`app/workspaces/${ID(9)}.sqlite`).versions).toHaveLength(0);
+    expect(e.usage().openWorkspaces).toBe(0);
+  });
+
+  it('refuses ids that are not workspace ids before touching a path or a key', async () => {
+    const e = engine(new MemoryBucket());
+    await e.start();
+    await expect(e.workspace('../directory')).rejects.toThrow(/not a workspace id/);
+  });
+
+  it('closes and deletes the least recently used idle copies past the bound on open copies', async () => {
+    const bucket = new MemoryBucket();
+    const e = engine(bucket, { maxOpenWorkspaces: 2 });
+    await e.start();
+    for (let i = 1; i <= 3; i++) (await e.createWorkspace(ID(i), addNote(`n${i}`))).release();
+    expect(e.usage().openWorkspaces).toBe(2);
+    const workDir = dirs.at(-1) as string;
+    expect(existsSync(join(workDir, 'workspaces', `${ID(1)}.sqlite`))).toBe(false);
+    expect(existsSync(join(workDir, 'workspaces', `${ID(3)}.sqlite`))).toBe(true);
+    // Closed copies come back on their next use.
+    await withWorkspace(e, ID(1), (l) => expect(l.replica.read(notes)).toEqual(['n1']));
+  });
+
+  it('never closes a copy a request holds, nor one with a write in flight', async () => {
+    const bucket = new MemoryBucket();
+    const e = engine(bucket, { maxOpenWorkspaces: 1 });
+    await e.start();
+    (await e.createWorkspace(ID(1), addNote('a'))).release();
+    (await e.createWorkspace(ID(2), addNote('b'))).release();
+    const held = await e.workspace(ID(1));
+    let gate!: () => void;
+    const store = bucket.object(`app/workspaces/${ID(1)}.sqlite`);
+    store.beforePut = () => new Promise<void>((r) => (gate = r));
+    const write = held.replica.write(addNote('in flight'));
+    held.release();
+    await new Promise((r) => setTimeout(r, 10));
+    const other = await e.workspace(ID(2));
+    other.release();
+    expect(held.replica.state).toBe('ready');
+    gate();
+    await write;
+    store.beforePut = () => {};
+    expect(held.replica.read(notes)).toEqual(['a', 'in flight']);
+  });
+
+  it('keeps local copies under the byte bound', async () => {
+    const bucket = new MemoryBucket();
+    const e = engine(bucket, { maxLocalBytes: 0 });
+    await e.start();
+    for (let i = 1; i <= 4; i++) (await e.createWorkspace(ID(i), addNote('x'.repeat(20_000)))).release();
+    // Nothing idle can stay when the bound is 0; the directory is never closed.
+    expect(e.usage().openWorkspaces).toBe(0);
+    expect(e.directory.state).toBe('ready');
+  });
+
+  it('deletes a workspace object; another instance then finds it gone', async () => {
+    const bucket = new MemoryBucket();
+    const a = engine(bucket);
+    const b = engine(bucket);
+    await Promise.all([a.start(), b.start()]);
+    (await a.createWorkspace(ID(1), addNote('doomed'))).release();
+    const onB = await b.workspace(ID(1));
+    onB.release();
+    await a.deleteWorkspace(ID(1));
+    await expect(a.workspace(ID(1))).rejects.toMatchObject({ code: 'gone' });
+    await expect(onB.replica.ensureFresh()).rejects.toMatchObject({ code: 'gone' });
+    // The versions stay for the operator.
+    expect(bucket.object(`app/workspaces/${ID(1)}.sqlite`).versions.length).toBeGreaterThan(0);
   });
 });
 
-describe('persistence engine: the working copy', () => {
-  it('refuses a working copy another live process holds', async () => {
-    const { writeFileSync } = await import('node:fs');
-    const { spawn } = await import('node:child_process');
-    const store = new MemoryStore();
-    const first = engine(store);
-    const path = (first as unknown as { opts: { dbPath: string } }).opts.dbPath;
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
-    try {
-      writeFileSync(`${path}.lock`, String(other.pid));
-      await expect(first.start()).rejects.toThrow(/in use by another server \(pid \d+\).*CC_DB_PATH/);
-    } finally {
-      other.kill();
-    }
+describe('engine: the working directory', () => {
+  it('refuses a working directory another live engine holds', async () => {
+    const bucket = new MemoryBucket();
+    const first = engine(bucket);
+    await first.start();
+    const second = engine(bucket, { workDir: dirs.at(-1) });
+    await expect(second.start()).rejects.toThrow(/in use by another server process.*CC_WORK_DIR/);
+    expect(second.state).toBe('failed');
   });
 
-  it('takes over a lock left by a process that is gone', async () => {
-    const { writeFileSync, existsSync } = await import('node:fs');
-    const store = new MemoryStore();
-    const e = engine(store);
-    const path = (e as unknown as { opts: { dbPath: string } }).opts.dbPath;
-    writeFileSync(`${path}.lock`, '999999999');
+  it('starts over a lock left by a process killed with SIGKILL', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'cc-engine-lock-'));
+    dirs.push(workDir);
+    const lockModule = new URL('../../src/server/persistence/work-lock.ts', import.meta.url).pathname;
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { lockWorkDir } = await import(${JSON.stringify(lockModule)}); globalThis.unlock = lockWorkDir(${JSON.stringify(workDir)}); console.log('locked'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+      const blocked = engine(new MemoryBucket(), { workDir });
+      await expect(blocked.start()).rejects.toThrow(/in use/);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const e = engine(new MemoryBucket(), { workDir });
     await e.start();
     expect(e.state).toBe('ready');
-    e.close();
-    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });

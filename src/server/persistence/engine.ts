@@ -1,522 +1,259 @@
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../log.ts';
-import { isPersistenceError, PersistenceError } from './errors.ts';
-import { Mutex } from './mutex.ts';
-import {
-  type Connections,
-  changeMarker,
-  checkpoint,
-  closeConnections,
-  type Db,
-  headerCheck,
-  lockWorkingCopy,
-  openConnections,
-  pinReader,
-  quickCheck,
-  removeSidecars,
-  unpinReader,
-} from './sqlite-file.ts';
-import { isStoreError, type ObjectInfo, type SnapshotStore } from './store.ts';
-import { describeImage } from './wal-image.ts';
+import { PersistenceError } from './errors.ts';
+import { type ObjectKind, Replica, type ReplicaState } from './replica.ts';
+import type { Db } from './sqlite-file.ts';
+import type { Bucket } from './store.ts';
+import { lockWorkDir } from './work-lock.ts';
+import { WorkingCopy } from './working-copy.ts';
 
 export interface EngineOptions {
-  store: SnapshotStore;
-  /** The local working copy; its directory is created if needed. */
-  dbPath: string;
-  /** 0: every request revalidates. Otherwise a check younger than this many ms is trusted. */
+  bucket: Bucket;
+  /** Key prefix of every object: '' or a folder ending in '/' (the folder of CC_DB_KEY). */
+  prefix: string;
+  /** Local directory for the working copies (a cache: emptied of workspace copies at start). */
+  workDir: string;
+  /** Most workspace copies kept open at once; least recently used idle ones are closed first. */
+  maxOpenWorkspaces: number;
+  /** Most bytes the working copies may take on local disk before idle workspace copies are dropped. */
+  maxLocalBytes: number;
   maxStalenessMs: number;
-  /** Rounds of (apply, upload) a write gets before it gives up on contention with a 503. */
   writeAttempts: number;
-  /** Brings the schema up to date inside the cold-start transaction (uploaded only if it changed anything). */
-  migrate: (db: Db) => void;
+  directoryKind: ObjectKind;
+  workspaceKind: ObjectKind;
   /** Connection settings the app needs (e.g. `foreign_keys = ON`), applied to every connection. */
   configure?: (db: Db) => void;
+  /**
+   * Prepares the first directory when the bucket has none (e.g. split from a legacy database):
+   * returns a database file to upload as the directory, or null to start an empty one.
+   */
+  seedDirectory?: () => Promise<string | null>;
   log: Logger;
-  /** Monotonic clock in ms (default performance.now), replaceable in tests. */
   now?: () => number;
 }
 
-export type EngineState = 'starting' | 'ready' | 'failed' | 'closed';
-
-export interface EngineStats {
-  uploads: number;
-  conflicts: number;
-  revalidations: number;
-  downloads: number;
-  batches: number;
-  batchedWrites: number;
+/** A workspace replica in use by a request: it is not closed until every lease is released. */
+export interface Lease {
+  readonly replica: Replica;
+  /** Idempotent. */
+  release(): void;
 }
 
-interface Job {
-  fn: (db: Db) => unknown;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
+interface Entry {
+  replica: Replica;
+  opening: Promise<void>;
+  refs: number;
+  lastUsed: number;
 }
+
+/** Workspace ids as the app makes them: random, URL-safe; checked again here because they become paths. */
+const WORKSPACE_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /**
- * The persistence engine: keeps the local SQLite copy in step with the store's object.
+ * The persistence engine: one directory object and any number of workspace objects, each kept in
+ * step with its stored object by a Replica (replica.ts) over a WorkingCopy (working-copy.ts).
  *
- * - `start()` restores (or creates) the database; until it resolves the engine is not ready.
- * - `ensureFresh(arrivedAt)` revalidates with one conditional download unless a check that began
- *   after `arrivedAt - maxStalenessMs` already succeeded, so a request sees every write
- *   acknowledged (on any instance) before it arrived.
- * - `read(fn)` runs `fn` synchronously on the read-only connection: the last acknowledged state.
- * - `write(fn)` resolves only once the change is in the store. Writes queued while an upload is in
- *   flight are applied together in the next transaction (group commit, one upload). Each upload is
- *   conditional on the ETag this copy came from; on losing a race the batch's local commit is
- *   undone, the newer object is downloaded and every `fn` runs again — so `fn` must touch nothing
- *   but the db. The upload streams the committed image from disk (wal-image.ts) while the reader
- *   stays pinned to the acknowledged snapshot: no copy of the database is made in memory.
+ * 1. Cold start (`start()`) restores the directory alone: time to ready does not grow with the
+ *    number or size of workspaces.
+ * 2. A workspace is opened on first use (download, quick_check, migrations) and shared by every
+ *    request that touches it. Opening the same workspace twice at once downloads it once.
+ * 3. At most `maxOpenWorkspaces` workspace copies stay open, and their files stay under
+ *    `maxLocalBytes`: past either bound the least recently used copies that no request holds (a
+ *    lease) and that have nothing in flight are closed and deleted. When every copy is in use the
+ *    bound is exceeded rather than a request refused; it shrinks back as leases are released.
+ * 4. Every guarantee of a Replica (acknowledged only once stored, conditional writes, re-apply on
+ *    412, read-your-writes) holds per object; writes to different objects never wait for each other.
  */
 export class Engine {
-  private readonly opts: Required<Omit<EngineOptions, 'configure'>> & Pick<EngineOptions, 'configure'>;
-  private readonly mutex = new Mutex();
-  private conns: Connections | undefined;
-  /** A failed upload could not be undone locally: the copy must be replaced before the next write. */
-  private tainted = false;
-  private current: ObjectInfo | undefined;
-  /** Start time of the last successful revalidation (or acknowledged upload). */
-  private validatedAt = Number.NEGATIVE_INFINITY;
-  private pendingCheck: Promise<void> | undefined;
-  private queue: Job[] = [];
-  private draining = false;
-  private _state: EngineState = 'starting';
-  private unlock: (() => void) | undefined;
-  private _error: Error | undefined;
-  readonly stats: EngineStats = {
-    uploads: 0,
-    conflicts: 0,
-    revalidations: 0,
-    downloads: 0,
-    batches: 0,
-    batchedWrites: 0,
-  };
+  readonly directory: Replica;
+  readonly #opts: EngineOptions & { now: () => number };
+  /** Open workspace replicas by id, in no particular order (LRU by `lastUsed`). */
+  readonly #workspaces = new Map<string, Entry>();
+  #unlock: (() => void) | undefined;
+  #closed = false;
 
   constructor(opts: EngineOptions) {
-    this.opts = { now: () => performance.now(), ...opts };
+    this.#opts = { now: () => performance.now(), ...opts };
+    this.directory = this.#replica(this.directoryKey, join(opts.workDir, 'directory.sqlite'), opts.directoryKind);
   }
 
-  get state(): EngineState {
-    return this._state;
+  get directoryKey(): string {
+    return `${this.#opts.prefix}directory.sqlite`;
   }
 
-  /** Why start-up failed, when `state` is 'failed'. */
+  workspaceKey(id: string): string {
+    return `${this.#opts.prefix}workspaces/${assertWorkspaceId(id)}.sqlite`;
+  }
+
+  /** The directory's state: the engine is ready when the directory is. */
+  get state(): ReplicaState {
+    return this.directory.state;
+  }
+
   get error(): Error | undefined {
-    return this._error;
+    return this.directory.error;
   }
 
-  /** The object the local copy corresponds to (ETag, version id, size). */
-  get object(): ObjectInfo | undefined {
-    return this.current;
+  get bucket(): Bucket {
+    return this.#opts.bucket;
   }
 
-  /** The engine's clock, for callers that note when a request arrived (see ensureFresh). */
   now(): number {
-    return this.opts.now();
+    return this.#opts.now();
   }
 
-  private get log(): Logger {
-    return this.opts.log;
-  }
-
-  /**
-   * Cold start: download the current object (or create the first one with If-None-Match: *), check
-   * it, migrate it and upload the migrated version. Transient store errors are retried with backoff;
-   * a corrupt object rejects with a PersistenceError('corrupt') naming the key and version.
-   */
+  /** Claims the working directory, drops workspace copies a previous process left, restores the directory. */
   async start(): Promise<void> {
-    const t0 = this.opts.now();
     try {
-      mkdirSync(dirname(this.opts.dbPath), { recursive: true });
-      this.unlock = lockWorkingCopy(this.opts.dbPath);
-      await this.mutex.run(() => this.restoreLocked());
-      this._state = 'ready';
-      this.log.info('database ready', {
-        store: this.opts.store.location,
-        etag: this.current?.etag,
-        versionId: this.current?.versionId,
-        bytes: this.current?.size,
-        ms: Math.round(this.opts.now() - t0),
-      });
+      this.#unlock = lockWorkDir(this.#opts.workDir);
+      rmSync(join(this.#opts.workDir, 'workspaces'), { recursive: true, force: true });
     } catch (err) {
-      this._state = 'failed';
-      this._error = err instanceof Error ? err : new Error(String(err));
-      this.log.error('database restore failed', { store: this.opts.store.location, err });
+      this.#opts.log.error('database restore failed', { err });
+      // Reported through the directory's state, like any other failed start.
+      this.directory.fail(err);
       throw err;
     }
-  }
-
-  private async restoreLocked(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.restoreOnce();
-        return;
-      } catch (err) {
-        // Only a store that is briefly out of reach, or a lost creation race, is worth another try;
-        // a corrupt object, refused credentials or a failing migration stop start-up.
-        if (this._state === 'closed' || !isTransient(err)) throw err;
-        const delay = Math.min(2000, 50 * 2 ** attempt);
-        this.log.warn('database restore: retrying', { attempt, delayMs: delay, err });
-        await sleep(delay);
-      }
-    }
-  }
-
-  private async restoreOnce(): Promise<void> {
-    const { store, dbPath } = this.opts;
-    closeConnections(this.conns);
-    this.conns = undefined;
-    removeSidecars(dbPath);
-    const res = await store.download(dbPath);
-    this.stats.downloads++;
-    if (res.status === 'ok') {
-      const problem = quickCheck(dbPath);
-      if (problem) throw this.corrupt(res, problem);
-      this.current = {
-        etag: res.etag,
-        versionId: res.versionId,
-        size: res.size,
-        lastModified: res.lastModified,
-      };
-      this.openCopy();
-    } else {
-      // No database yet: start an empty one; the migration upload below creates the object with If-None-Match: *.
-      rmSync(dbPath, { force: true });
-      this.current = undefined;
-      this.openCopy();
-      this.log.info('no database object yet: creating one', { store: store.location });
-    }
-    this.validatedAt = this.opts.now();
-    const outcome = await this.applyBatch([{ fn: this.opts.migrate, resolve: noop, reject: noop }], {
-      mustUpload: this.current === undefined,
-      failFast: true,
-    });
-    if (outcome === 'conflict') {
-      throw new PersistenceError(
-        'unavailable',
-        'another instance changed the database during start-up; restoring again',
-      );
-    }
-  }
-
-  private corrupt(res: { etag: string; versionId: string | undefined }, problem: string): PersistenceError {
-    const version = res.versionId ?? `ETag ${res.etag}`;
-    return new PersistenceError(
-      'corrupt',
-      `${this.opts.store.location} (version ${version}) is not a sound SQLite database: ${problem}. ` +
-        'Restore a good version with `npm run db -- versions` then `npm run db -- restore --version ID`.',
-    );
-  }
-
-  /** Throws PersistenceError('not_ready') unless the cold start has finished. */
-  assertReady(): void {
-    if (this._state !== 'ready') {
-      throw new PersistenceError(
-        'not_ready',
-        this._state === 'failed' ? `database unavailable: ${this._error?.message}` : 'database is starting',
-      );
-    }
+    await this.directory.open({ ifAbsent: 'create', seed: this.#opts.seedDirectory });
   }
 
   /**
-   * Makes sure the local copy is at least as new as the store was at `arrivedAt` (less the allowed
-   * staleness). Concurrent callers share one conditional download.
+   * A lease on workspace `id`, opened (downloaded, checked, migrated) if this instance has no copy.
+   * Rejects with PersistenceError('gone') when the workspace object does not exist.
    */
-  async ensureFresh(arrivedAt: number = this.opts.now()): Promise<void> {
-    this.assertReady();
-    // Strictly after: a check that began in the same instant as the request might have missed a
-    // write acknowledged in that instant.
-    if (this.validatedAt > arrivedAt - this.opts.maxStalenessMs) return;
-    // Join a check that has not yet begun (it will begin after we arrived), or queue one.
-    if (!this.pendingCheck) {
-      this.pendingCheck = this.mutex.run(async () => {
-        this.pendingCheck = undefined;
-        await this.revalidateLocked();
-      });
-    }
-    await this.pendingCheck;
-  }
-
-  private async revalidateLocked(): Promise<void> {
-    const started = this.opts.now();
-    const next = `${this.opts.dbPath}.next`;
-    const res = await this.opts.store
-      .download(next, { ifNoneMatch: this.current?.etag })
-      .catch((err: unknown) => {
-        this.log.error('database revalidation failed', { store: this.opts.store.location, err });
-        throw new PersistenceError('unavailable', `could not check ${this.opts.store.location} for changes`, {
-          cause: err,
-        });
-      });
-    this.stats.revalidations++;
-    if (res.status === 'not-modified') {
-      this.validatedAt = started;
-      return;
-    }
-    if (res.status === 'absent') {
-      this.log.error('database object is gone from the store', { store: this.opts.store.location });
-      throw new PersistenceError(
-        'unavailable',
-        `${this.opts.store.location} has no current object (deleted?); restore a version with \`npm run db -- restore\``,
-      );
-    }
-    this.stats.downloads++;
-    const problem = headerCheck(next);
-    if (problem) {
-      rmSync(next, { force: true });
-      const err = this.corrupt(res, problem);
-      this.log.error('refusing a corrupt database version', { err });
-      throw err;
-    }
-    this.swapIn(next);
-    this.current = {
-      etag: res.etag,
-      versionId: res.versionId,
-      size: res.size,
-      lastModified: res.lastModified,
-    };
-    this.validatedAt = started;
-    this.log.debug('database updated from store', {
-      etag: res.etag,
-      versionId: res.versionId,
-      bytes: res.size,
-    });
-  }
-
-  /** Runs `fn` on the read-only connection (the last acknowledged state). `fn` must not return a live iterator. */
-  read<T>(fn: (db: Db) => T): T {
-    this.assertReady();
-    if (!this.conns) throw new PersistenceError('unavailable', 'database is being replaced; try again');
-    return fn(this.conns.reader);
+  async workspace(id: string): Promise<Lease> {
+    if (this.#closed) throw new PersistenceError('not_ready', 'the server is shutting down');
+    this.directory.assertReady();
+    const entry = this.#entry(id, () => ({ ifAbsent: 'fail' }));
+    return this.#lease(id, entry);
   }
 
   /**
-   * Applies `fn` in a transaction and resolves with its result once the new database is in the store.
-   * `fn` must be synchronous and deterministic in what it does to the db: it may run more than once.
-   * If `fn` throws, its changes are rolled back and the promise rejects with that error.
+   * Creates workspace `id` with If-None-Match: * (migrations, then `init` in the same transaction)
+   * and returns a lease on it. If the object already exists it is opened as it is.
    */
-  write<T>(fn: (db: Db) => T): Promise<T> {
-    try {
-      this.assertReady();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
-    });
+  async createWorkspace(id: string, init: (db: Db) => void): Promise<Lease> {
+    this.directory.assertReady();
+    const entry = this.#entry(id, () => ({ ifAbsent: 'create', init }));
+    return this.#lease(id, entry);
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 256);
-        await this.mutex.run(() => this.writeBatchLocked(batch));
-      }
-    } finally {
-      this.draining = false;
+  /** Deletes workspace `id`'s object (its versions stay in a versioned bucket) and its local copy. */
+  async deleteWorkspace(id: string): Promise<void> {
+    await this.#opts.bucket.object(this.workspaceKey(id)).remove();
+    const entry = this.#workspaces.get(id);
+    if (entry && entry.refs === 0 && !entry.replica.busy) {
+      this.#workspaces.delete(id);
+      entry.replica.remove();
     }
   }
 
-  private async writeBatchLocked(batch: Job[]): Promise<void> {
-    this.stats.batches++;
-    this.stats.batchedWrites += batch.length;
-    try {
-      for (let attempt = 1; attempt <= this.opts.writeAttempts; attempt++) {
-        const outcome = await this.applyBatch(batch, { mustUpload: false });
-        if (outcome === 'done') return;
-        this.stats.conflicts++;
-        this.log.info('write conflict: another instance wrote first; applying again', {
-          attempt,
-          jobs: batch.length,
-        });
-        await sleep(Math.random() * 10 * attempt);
-        await this.revalidateLocked();
-      }
-      const err = new PersistenceError(
-        'contention',
-        `gave up after ${this.opts.writeAttempts} attempts: other instances kept writing first`,
-        { retryAfterSeconds: 1 },
-      );
-      this.log.warn('write contention: answering 503', {
-        attempts: this.opts.writeAttempts,
-        jobs: batch.length,
-      });
-      for (const job of batch) job.reject(err);
-    } catch (err) {
-      for (const job of batch) job.reject(err);
+  /** Objects whose stored version is damaged (reads serve the last good copy, writes answer 503). */
+  degraded(): { key: string; problem: string }[] {
+    const out: { key: string; problem: string }[] = [];
+    for (const r of [this.directory, ...[...this.#workspaces.values()].map((e) => e.replica)]) {
+      if (r.degraded !== undefined) out.push({ key: r.store.location, problem: r.degraded });
     }
+    return out;
   }
 
-  /**
-   * One round: BEGIN, every job in its own savepoint, then — if anything changed — COMMIT locally
-   * with the reader pinned to the acknowledged snapshot, stream the new image from disk to the store
-   * conditionally, and let readers see it only once the store took it. A failed upload puts the
-   * local copy back to the acknowledged state before anyone can read the change.
-   */
-  private async applyBatch(
-    batch: Job[],
-    o: { mustUpload: boolean; failFast?: boolean },
-  ): Promise<'done' | 'conflict'> {
-    // Downloads the store's object (the poisoned ETag guarantees it) in place of the tainted copy.
-    if (this.tainted) await this.revalidateLocked();
-    const conns = this.conns;
-    if (!conns) throw new PersistenceError('unavailable', 'database is not open');
-    const { writer: w, reader } = conns;
-    this.foldWal(w);
-    const before = changeMarker(w);
-    const results: { ok: boolean; value: unknown }[] = [];
-    w.exec('BEGIN IMMEDIATE');
-    try {
-      for (const job of batch) {
-        w.exec('SAVEPOINT job');
-        try {
-          results.push({ ok: true, value: job.fn(w) });
-          w.exec('RELEASE job');
-        } catch (err) {
-          if (o.failFast) throw err;
-          w.exec('ROLLBACK TO job');
-          w.exec('RELEASE job');
-          results.push({ ok: false, value: err });
-        }
-      }
-      if (!o.mustUpload && changeMarker(w) === before) {
-        w.exec('COMMIT');
-        settle(batch, results);
-        return 'done';
-      }
-      // Readers keep the last acknowledged state until the store has the new one.
-      pinReader(reader);
-      w.exec('COMMIT');
-    } catch (err) {
-      if (w.inTransaction) w.exec('ROLLBACK');
-      unpinReader(reader);
-      throw err;
-    }
-
-    const started = this.opts.now();
-    let info: ObjectInfo;
-    try {
-      const image = describeImage(this.opts.dbPath);
-      info = await this.opts.store.put(
-        image,
-        this.current ? { ifMatch: this.current.etag } : { ifNoneMatch: '*' },
-      );
-    } catch (err) {
-      this.revertLocked();
-      if (isStoreError(err, 'precondition_failed')) return 'conflict';
-      // A put whose answer was lost may have landed: the store may now be ahead of this copy, so the
-      // next request must look (whatever the staleness allowance) and the client must not be told
-      // that nothing changed.
-      const outcomeUnknown = isStoreError(err) && err.outcomeUnknown;
-      if (outcomeUnknown) this.validatedAt = Number.NEGATIVE_INFINITY;
-      this.log.error('database upload failed: change rolled back', {
-        store: this.opts.store.location,
-        outcomeUnknown,
-        err,
-      });
-      throw new PersistenceError(
-        'unavailable',
-        outcomeUnknown
-          ? `could not confirm the save to ${this.opts.store.location}; the change may or may not have been saved`
-          : `could not save to ${this.opts.store.location}; nothing was changed`,
-        { cause: err, retryAfterSeconds: 2, outcomeUnknown },
-      );
-    }
-    this.current = info;
-    this.validatedAt = started;
-    this.stats.uploads++;
-    unpinReader(reader);
-    settle(batch, results);
-    return 'done';
+  /** How many workspace copies are open, and the bytes every copy (directory included) takes on disk. */
+  usage(): { openWorkspaces: number; localBytes: number } {
+    let localBytes = this.directory.copy.bytesOnDisk();
+    for (const e of this.#workspaces.values()) localBytes += e.replica.copy.bytesOnDisk();
+    return { openWorkspaces: this.#workspaces.size, localBytes };
   }
 
-  /**
-   * Before a write: folds what earlier writes left in the WAL into the main file, so that the main
-   * file alone is the acknowledged state a failed upload goes back to, and the WAL starts over.
-   */
-  private foldWal(w: Db): void {
-    if (checkpoint(w)) return;
-    throw new PersistenceError(
-      'unavailable',
-      'the local database is busy (checkpoint incomplete); try again',
-      {
-        retryAfterSeconds: 1,
-      },
-    );
-  }
-
-  /**
-   * After a failed upload: back to the last acknowledged state, which is the main file as it was
-   * before the transaction (its commit went to the WAL only, and nothing checkpoints while an upload
-   * is in flight). Readers were pinned to that state all along and never saw the change.
-   */
-  private revertLocked(): void {
-    const next = `${this.opts.dbPath}.next`;
-    try {
-      copyFileSync(this.opts.dbPath, next);
-      this.swapIn(next);
-    } catch (err) {
-      // The local copy may still hold the failed change (readers stay pinned before it, if the
-      // connections are still open): the next request or write downloads the store's object.
-      try {
-        rmSync(next, { force: true, recursive: true });
-      } catch {
-        // Whatever is in the way is replaced or reported by the next download.
-      }
-      this.tainted = true;
-      if (this.current) this.current = { ...this.current, etag: `${this.current.etag}#revert-failed` };
-      this.validatedAt = Number.NEGATIVE_INFINITY;
-      this.log.error('could not restore the local copy after a failed upload; will reload from the store', {
-        err,
-      });
-    }
-  }
-
-  /** Opens the working copy, whose WAL and other sidecars were just removed. */
-  private openCopy(): void {
-    this.conns = openConnections(this.opts.dbPath, this.opts.configure);
-    this.tainted = false;
-  }
-
-  /** Replaces the working copy with the complete database file `next` and reopens the connections. */
-  private swapIn(next: string): void {
-    // Nothing else touches the connections now: reads are synchronous and writes hold the mutex.
-    closeConnections(this.conns);
-    this.conns = undefined;
-    renameSync(next, this.opts.dbPath);
-    // The old copy's WAL must not be replayed onto the new file.
-    removeSidecars(this.opts.dbPath);
-    this.openCopy();
-  }
-
-  /** Closes the connections. Nothing is ever left to upload: a write resolves only after its upload. */
+  /** Closes every copy. Nothing is ever left to upload: a write resolves only after its upload. */
   close(): void {
-    this._state = 'closed';
-    closeConnections(this.conns);
-    this.conns = undefined;
-    this.unlock?.();
-    this.unlock = undefined;
+    this.#closed = true;
+    for (const e of this.#workspaces.values()) e.replica.close();
+    this.#workspaces.clear();
+    this.directory.close();
+    this.#unlock?.();
+    this.#unlock = undefined;
+  }
+
+  #entry(id: string, how: () => Parameters<Replica['open']>[0]): Entry {
+    const existing = this.#workspaces.get(id);
+    if (existing && existing.replica.state !== 'failed' && existing.replica.state !== 'closed') return existing;
+    const replica = this.#replica(
+      this.workspaceKey(id),
+      join(this.#opts.workDir, 'workspaces', `${id}.sqlite`),
+      this.#opts.workspaceKind,
+    );
+    mkdirSync(join(this.#opts.workDir, 'workspaces'), { recursive: true });
+    const entry: Entry = { replica, opening: replica.open(how()), refs: 0, lastUsed: this.now() };
+    entry.opening.catch(() => {
+      // A workspace that could not be opened is forgotten, so the next request tries again.
+      if (this.#workspaces.get(id) === entry) this.#workspaces.delete(id);
+      replica.remove();
+    });
+    this.#workspaces.set(id, entry);
+    return entry;
+  }
+
+  async #lease(id: string, entry: Entry): Promise<Lease> {
+    entry.refs++;
+    entry.lastUsed = this.now();
+    try {
+      await entry.opening;
+    } catch (err) {
+      entry.refs--;
+      throw err;
+    }
+    this.#evict(id);
+    let released = false;
+    return {
+      replica: entry.replica,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.refs--;
+        entry.lastUsed = this.now();
+        this.#evict();
+      },
+    };
+  }
+
+  /** Closes least recently used idle copies until both bounds hold (or nothing more can go). */
+  #evict(keep?: string): void {
+    const { maxOpenWorkspaces, maxLocalBytes } = this.#opts;
+    let { openWorkspaces, localBytes } = { openWorkspaces: this.#workspaces.size, localBytes: -1 };
+    const overBytes = () => {
+      if (localBytes < 0) localBytes = this.usage().localBytes;
+      return localBytes > maxLocalBytes;
+    };
+    if (openWorkspaces <= maxOpenWorkspaces && !overBytes()) return;
+    const idle = [...this.#workspaces.entries()]
+      .filter(([id, e]) => id !== keep && e.refs === 0 && !e.replica.busy && e.replica.state === 'ready')
+      .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    for (const [id, e] of idle) {
+      if (openWorkspaces <= maxOpenWorkspaces && !overBytes()) break;
+      const bytes = e.replica.copy.bytesOnDisk();
+      this.#workspaces.delete(id);
+      e.replica.remove();
+      openWorkspaces--;
+      if (localBytes >= 0) localBytes -= bytes;
+      this.#opts.log.debug('workspace copy closed (least recently used)', { workspace: id, bytes });
+    }
+  }
+
+  #replica(key: string, path: string, kind: ObjectKind): Replica {
+    return new Replica({
+      store: this.#opts.bucket.object(key),
+      copy: new WorkingCopy(path, this.#opts.configure),
+      kind,
+      maxStalenessMs: this.#opts.maxStalenessMs,
+      writeAttempts: this.#opts.writeAttempts,
+      log: this.#opts.log,
+      now: this.#opts.now,
+    });
   }
 }
 
-function settle(batch: Job[], results: { ok: boolean; value: unknown }[]): void {
-  batch.forEach((job, i) => {
-    const r = results[i];
-    if (r?.ok) job.resolve(r.value);
-    else job.reject(r?.value);
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function noop(): void {}
-
-function isTransient(err: unknown): boolean {
-  if (isStoreError(err)) return err.code === 'unavailable' || err.code === 'precondition_failed';
-  return isPersistenceError(err) && err.code === 'unavailable';
+/** Throws unless `id` has the shape of a workspace id (it becomes part of a path and a key). */
+export function assertWorkspaceId(id: string): string {
+  if (!WORKSPACE_ID.test(id)) throw new Error(`not a workspace id: ${JSON.stringify(id)}`);
+  return id;
 }

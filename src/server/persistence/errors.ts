@@ -1,6 +1,6 @@
 /**
  * What the persistence engine reports to the app. Mapped to HTTP once, at the edge
- * (src/server/http/errors.ts): every one of these is a 503 with Retry-After.
+ * (src/server/http/respond.ts): `gone` is a 404, every other one a 503 with Retry-After.
  */
 
 export type PersistenceErrorCode =
@@ -11,7 +11,9 @@ export type PersistenceErrorCode =
   /** Other instances kept winning the race to write: the change was not saved. */
   | 'contention'
   /** The stored database object is damaged; the message names its key and version. */
-  | 'corrupt';
+  | 'corrupt'
+  /** The object does not exist (never created, or deleted): for a workspace, a 404. */
+  | 'gone';
 
 export class PersistenceError extends Error {
   readonly code: PersistenceErrorCode;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -13,8 +13,10 @@ import {
   writeDurably,
 } from './local-versions.ts';
 import type {
+  Bucket,
   DownloadResult,
   ObjectInfo,
+  ObjectSummary,
   PutBody,
   PutCondition,
   SnapshotStore,
@@ -119,7 +121,16 @@ export class LocalSnapshotStore implements SnapshotStore {
       this.#checkCondition(condition, current);
       await this.#ensureDir();
       tmp = this.#versions.tempName();
-      await writeDurably(tmp, body);
+      try {
+        await writeDurably(tmp, body);
+      } catch (err) {
+        if (errno(err) !== 'ENOSPC' || !current) throw err;
+        // A full disk: old versions would only be pruned after a successful put, so nothing would
+        // ever free itself. Keep just the current one (the condition's reference) and try once more.
+        await rm(tmp, { force: true });
+        await this.#versions.prune(current.seq, 1);
+        await writeDurably(tmp, body);
+      }
       let seq: number;
       for (;;) {
         seq = (current?.seq ?? 0) + 1;
@@ -164,6 +175,19 @@ export class LocalSnapshotStore implements SnapshotStore {
       return out;
     } catch (err) {
       throw this.#storeError('list object versions', err);
+    }
+  }
+
+  async remove(): Promise<void> {
+    try {
+      // Like a delete marker on a versioned bucket: the versions stay (under a new name) for the
+      // operator, and the key has no current object.
+      const kept = `${this.#versions.path.replace(/\.versions$/, '')}.deleted-${Date.now()}-${randomBytes(3).toString('hex')}`;
+      await rename(this.#versions.path, kept);
+      this.#dirReady = false;
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return;
+      throw this.#storeError('delete object', err);
     }
   }
 
@@ -249,5 +273,57 @@ export class LocalSnapshotStore implements SnapshotStore {
       });
     }
     return new StoreError('unavailable', `${this.#what(op)}: ${detail}`, { cause: err });
+  }
+}
+
+/** The local directory as a bucket: one LocalSnapshotStore per key, and a listing for the operator. */
+export class LocalBucket implements Bucket {
+  readonly location: string;
+  readonly #dir: string;
+  readonly #keep: number;
+
+  constructor(opts: { dir: string; keepVersions: number }) {
+    this.#dir = resolve(opts.dir);
+    this.#keep = opts.keepVersions;
+    this.location = pathToFileURL(this.#dir).href;
+  }
+
+  object(key: string): LocalSnapshotStore {
+    return new LocalSnapshotStore({ dir: this.#dir, key, keepVersions: this.#keep });
+  }
+
+  async list(prefix: string): Promise<ObjectSummary[]> {
+    const out: ObjectSummary[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(join(this.#dir, rel), { withFileTypes: true });
+      } catch (err) {
+        if (errno(err) === 'ENOENT') return;
+        throw new StoreError('unavailable', `local store: list ${this.#dir}: ${String(err)}`, { cause: err });
+      }
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.name.endsWith('.versions')) {
+          const key = path.slice(0, -'.versions'.length);
+          if (!key.startsWith(prefix)) continue;
+          const store = this.object(key);
+          const [head, versions] = await Promise.all([store.head(), store.listVersions()]);
+          if (head)
+            out.push({
+              key,
+              etag: head.etag,
+              size: head.size,
+              lastModified: head.lastModified,
+              versions: versions.length,
+            });
+        } else if (!/\.deleted-\d+-[0-9a-f]+$/.test(e.name)) {
+          await walk(path);
+        }
+      }
+    };
+    await walk('');
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 }

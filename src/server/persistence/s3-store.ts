@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadBucketCommand,
@@ -19,8 +20,10 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { StoreConfig } from '../config.ts';
 import { describeS3Error, refusedPrecondition, s3ErrorName, s3Status, toStoreError } from './s3-errors.ts';
 import type {
+  Bucket,
   DownloadResult,
   ObjectInfo,
+  ObjectSummary,
   PutBody,
   PutCondition,
   SnapshotStore,
@@ -55,32 +58,14 @@ export class S3SnapshotStore implements SnapshotStore {
   readonly #reads: S3Client;
   readonly #writes: S3Client;
 
-  constructor(opts: S3StoreOptions) {
+  constructor(opts: S3StoreOptions, clients: S3Clients = createS3Clients(opts)) {
     this.#bucket = opts.bucket;
     this.#key = opts.key;
     this.#unquotedEtags = opts.unquotedEtags;
     this.#timeoutMs = opts.timeoutMs;
     this.location = `s3://${opts.bucket}/${opts.key}`;
-    const requestHandler = new NodeHttpHandler({
-      connectionTimeout: opts.timeoutMs,
-      requestTimeout: opts.timeoutMs,
-      // An upload or download that stalls mid-body fails too, not only one that never answers.
-      socketTimeout: opts.timeoutMs,
-      throwOnRequestTimeout: true,
-    });
-    const base: S3ClientConfig = {
-      region: opts.region,
-      endpoint: opts.endpoint,
-      forcePathStyle: opts.forcePathStyle,
-      // With the SDK's default (WHEN_SUPPORTED), uploads carry CRC trailers that several
-      // S3-compatible services reject (Ceph: 411 MissingContentLength).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler,
-      ...opts.clientConfig,
-    };
-    this.#reads = new S3Client({ ...base, maxAttempts: opts.readAttempts ?? 3 });
-    this.#writes = new S3Client({ ...base, maxAttempts: 1 });
+    this.#reads = clients.reads;
+    this.#writes = clients.writes;
   }
 
   async download(
@@ -282,6 +267,16 @@ export class S3SnapshotStore implements SnapshotStore {
     return out;
   }
 
+  async remove(): Promise<void> {
+    try {
+      // Deleting is idempotent, so the retrying client is safe here.
+      await this.#reads.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key }));
+    } catch (err) {
+      if (s3Status(err) === 404 && s3ErrorName(err) === 'NoSuchKey') return;
+      throw toStoreError(err, this.#what('delete object'), this.#bucket);
+    }
+  }
+
   /** Closes the HTTP connections; the store is unusable afterwards. */
   destroy(): void {
     this.#reads.destroy();
@@ -310,6 +305,109 @@ export class S3SnapshotStore implements SnapshotStore {
 
   #what(op: string, versionId?: string): string {
     return `s3: ${op} ${this.location}${versionId === undefined ? '' : ` version ${versionId}`}`;
+  }
+}
+
+/** The two clients a bucket's stores share: reads retry, puts never do (see S3SnapshotStore). */
+export interface S3Clients {
+  reads: S3Client;
+  writes: S3Client;
+}
+
+export function createS3Clients(opts: Omit<S3StoreOptions, 'key'>): S3Clients {
+  const requestHandler = new NodeHttpHandler({
+    connectionTimeout: opts.timeoutMs,
+    requestTimeout: opts.timeoutMs,
+    // An upload or download that stalls mid-body fails too, not only one that never answers.
+    socketTimeout: opts.timeoutMs,
+    throwOnRequestTimeout: true,
+  });
+  const base: S3ClientConfig = {
+    region: opts.region,
+    endpoint: opts.endpoint,
+    forcePathStyle: opts.forcePathStyle,
+    // With the SDK's default (WHEN_SUPPORTED), uploads carry CRC trailers that several
+    // S3-compatible services reject (Ceph: 411 MissingContentLength).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler,
+    ...opts.clientConfig,
+  };
+  return {
+    reads: new S3Client({ ...base, maxAttempts: opts.readAttempts ?? 3 }),
+    writes: new S3Client({ ...base, maxAttempts: 1 }),
+  };
+}
+
+/** A bucket: one S3SnapshotStore per key, all sharing one pair of clients (and their connections). */
+export class S3Bucket implements Bucket {
+  readonly location: string;
+  readonly #opts: Omit<S3StoreOptions, 'key'>;
+  readonly #clients: S3Clients;
+
+  constructor(opts: Omit<S3StoreOptions, 'key'>) {
+    this.#opts = opts;
+    this.#clients = createS3Clients(opts);
+    this.location = `s3://${opts.bucket}`;
+  }
+
+  object(key: string): S3SnapshotStore {
+    return new S3SnapshotStore({ ...this.#opts, key }, this.#clients);
+  }
+
+  async list(prefix: string): Promise<ObjectSummary[]> {
+    const what = `s3: list objects ${this.location}/${prefix}`;
+    const byKey = new Map<string, ObjectSummary & { deleted: boolean }>();
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.#clients.reads.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.#opts.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+          }),
+        );
+        for (const v of page.Versions ?? []) {
+          if (v.Key === undefined) continue;
+          const entry = byKey.get(v.Key) ?? {
+            key: v.Key,
+            etag: '',
+            size: 0,
+            lastModified: new Date(0),
+            versions: 0,
+            deleted: true,
+          };
+          entry.versions++;
+          if (v.IsLatest) {
+            Object.assign(entry, {
+              etag: v.ETag ?? '',
+              size: v.Size ?? 0,
+              lastModified: v.LastModified ?? new Date(0),
+              deleted: false,
+            });
+          }
+          byKey.set(v.Key, entry);
+        }
+        if (!page.IsTruncated) break;
+        keyMarker = page.NextKeyMarker;
+        versionIdMarker = page.NextVersionIdMarker;
+      }
+    } catch (err) {
+      throw toStoreError(err, what, this.#opts.bucket);
+    }
+    return [...byKey.values()]
+      .filter((e) => !e.deleted)
+      .map(({ deleted: _, ...e }) => e)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Closes the HTTP connections of every store it handed out. */
+  destroy(): void {
+    this.#clients.reads.destroy();
+    this.#clients.writes.destroy();
   }
 }
 

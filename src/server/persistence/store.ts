@@ -73,6 +73,34 @@ export interface SnapshotStore {
   put(body: PutBody, condition: PutCondition): Promise<ObjectInfo>;
   /** Every version of the key, newest first. */
   listVersions(): Promise<VersionInfo[]>;
+  /**
+   * Deletes the current object. Where versions are kept they stay (S3: a delete marker), so an
+   * operator can still restore one. Deleting an absent object is not an error.
+   */
+  remove(): Promise<void>;
+}
+
+/** One current object of a bucket listing. */
+export interface ObjectSummary {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: Date;
+  /** Versions kept of this key (1 where the bucket keeps none). */
+  versions: number;
+}
+
+/**
+ * Where the objects live: an S3 bucket, or a local directory that plays one. Hands out one
+ * SnapshotStore per key (sharing connections), and lists what is there for the operator.
+ */
+export interface Bucket {
+  /** Human-readable location, e.g. `s3://bucket` or `file:///dir`. */
+  readonly location: string;
+  /** The store for one object key. */
+  object(key: string): SnapshotStore;
+  /** Current objects whose key begins with `prefix`, in key order. Deleted ones are left out. */
+  list(prefix: string): Promise<ObjectSummary[]>;
 }
 
 export type StoreErrorCode =
