@@ -1,52 +1,183 @@
-import { defineMiddleware } from 'astro:middleware';
-import { getSessionUser } from './server/auth/service.ts';
+import { defineMiddleware, sequence } from 'astro:middleware';
+import type { APIContext } from 'astro';
+import { guessSessionUser, resolveSession, sessionCookieOptions } from './server/auth/service.ts';
 import { SESSION_COOKIE } from './server/auth/session.ts';
 import { AppError } from './server/errors.ts';
 import { describeError, errorResponse } from './server/http/respond.ts';
+import { isPersistenceError } from './server/persistence/errors.ts';
+import type { Lease } from './server/persistence/engine.ts';
 import { getRuntime } from './server/runtime.ts';
+import { workspaceTarget } from './server/workspaces/context.ts';
+import { getMyWorkspace, isWorkspaceId } from './server/workspaces/workspaces.ts';
 
 /** Answer without the database: the adapter's readiness check and diagnostics. */
 const OPERATIONS = new Set(['/healthz', '/version']);
 /** Pages and API routes anyone may use; everything else needs a signed-in user. */
 const PUBLIC = new Set(['/login', '/signup', '/api/signup', '/api/login', '/unavailable', '/404', '/500']);
+/** Pages of the single-workspace releases, now under the personal workspace (old links keep working). */
+const MOVED = /^\/(list|projects|tasks)(\/|$)/;
 
 /**
- * Request hooks, in order: operations endpoints pass straight through; every other request first
- * makes sure this instance's database is at least as new as any write acknowledged before the
- * request arrived (one conditional GET, or none within CC_MAX_STALENESS_MS); then the signed
- * session cookie names the user; then pages and API routes that need a user get one or are turned away.
+ * Request hooks, in order:
+ * 1. `context`: the runtime and request id; operations endpoints pass straight through.
+ * 2. `identify`: revalidates the directory — and, in parallel, the workspace the URL names — so the
+ *    request sees every write acknowledged before it arrived (one round trip of latency), then
+ *    checks the session cookie and the membership against the fresh directory.
+ * 3. `guard`: pages and API routes that need a user get one or are turned away; a workspace the
+ *    user does not belong to is a 404; links of the single-workspace release are redirected.
  */
-export const onRequest = defineMiddleware(async (ctx, next) => {
-  const rt = getRuntime();
-  const arrivedAt = rt.engine.now();
-  const path = ctx.url.pathname.replace(/\/+$/, '') || '/';
-  ctx.locals.rt = rt;
+const context = defineMiddleware((ctx, next) => {
+  ctx.locals.rt = getRuntime();
   ctx.locals.requestId = ctx.request.headers.get('x-request-id') ?? '';
   ctx.locals.user = null;
-  if (OPERATIONS.has(path)) return next();
-  const isApi = path.startsWith('/api/');
+  ctx.locals.session = null;
+  ctx.locals.workspace = null;
+  return next();
+});
 
+const identify = defineMiddleware(async (ctx, next) => {
+  const path = pathOf(ctx.url);
+  if (OPERATIONS.has(path)) return next();
+  const { rt } = ctx.locals;
+  const { engine } = rt;
+  const arrivedAt = engine.now();
+  const target = workspaceTarget(path);
+  const token = ctx.cookies.get(SESSION_COOKIE)?.value;
+  let early: Promise<Lease> | undefined;
+  let lease: Lease | undefined;
   try {
-    await rt.engine.ensureFresh(arrivedAt);
-    ctx.locals.user = getSessionUser(rt, ctx.cookies.get(SESSION_COOKIE)?.value);
+    engine.directory.assertReady();
+    // Start on the workspace at once when this instance's copy already says the user belongs to it;
+    // the fresh directory decides below. Nobody else's workspace is ever downloaded.
+    const guess = target?.needsObject ? guessSessionUser(rt, token) : null;
+    const guessId = target && 'id' in target ? target.id : guess?.personalWorkspaceId;
+    if (guess && guessId && isWorkspaceId(guessId)) {
+      const member = engine.directory.read((db) => getMyWorkspace(db, guessId, guess.id) !== null);
+      if (member) early = openFresh(guessId, arrivedAt);
+    }
+    await engine.directory.ensureFresh(arrivedAt);
+    const session = resolveSession(rt, token);
+    if (session) {
+      ctx.locals.session = session;
+      ctx.locals.user = session.user;
+      if (session.refreshed) {
+        const left = Math.max(60, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+        ctx.cookies.set(SESSION_COOKIE, session.refreshed, sessionCookieOptions(rt, ctx.url, ctx.request, left));
+      }
+    }
+    const user = ctx.locals.user;
+    const id = target && user ? ('id' in target ? target.id : user.personalWorkspaceId) : undefined;
+    const ws = id && user && isWorkspaceId(id) ? engine.directory.read((db) => getMyWorkspace(db, id, user.id)) : null;
+    if (ws && target) {
+      let replica = null;
+      if (target.needsObject) {
+        lease = await (early && id === guessId ? early : openFresh(ws.id, arrivedAt));
+        early = undefined;
+        replica = lease.replica;
+      }
+      ctx.locals.workspace = { ...ws, replica };
+    }
   } catch (err) {
-    if (isApi) return errorResponse(err, rt.log, { requestId: ctx.locals.requestId, path });
-    const known = describeError(err);
-    if (!known) throw err;
-    rt.log.warn('request failed', { requestId: ctx.locals.requestId, path, status: known.status, err });
-    return unavailablePage(known.body.error.message, known.status, known.headers);
+    return failure(ctx, err, path);
+  } finally {
+    // A guess the fresh directory did not confirm: give its lease back whenever it arrives.
+    early?.then((l) => l.release(), () => {});
+  }
+  if (!lease) return next();
+  try {
+    return releaseWhenSent(await next(), lease);
+  } catch (err) {
+    lease.release();
+    throw err;
   }
 
-  if (!ctx.locals.user && !PUBLIC.has(path)) {
-    if (isApi) {
-      return errorResponse(new AppError('unauthorized', 'Log in first.'), rt.log);
+  async function openFresh(id: string, at: number): Promise<Lease> {
+    const l = await engine.workspace(id);
+    try {
+      await l.replica.ensureFresh(at);
+      return l;
+    } catch (err) {
+      l.release();
+      throw err;
     }
+  }
+});
+
+const guard = defineMiddleware((ctx, next) => {
+  const path = pathOf(ctx.url);
+  if (OPERATIONS.has(path) || PUBLIC.has(path)) return next();
+  const { rt, user } = ctx.locals;
+  const isApi = path.startsWith('/api/');
+  if (!user) {
+    if (isApi) return errorResponse(new AppError('unauthorized', 'Log in first.'), rt.log);
     if (path.startsWith('/_actions/')) return next();
     const target = `${ctx.url.pathname}${ctx.url.search}`;
     return ctx.redirect(target === '/' ? '/login' : `/login?next=${encodeURIComponent(target)}`, 303);
   }
+  if (path === '/') return ctx.redirect(`/w/${user.personalWorkspaceId}/${ctx.url.search}`, 302);
+  if (MOVED.test(path)) return ctx.redirect(`/w/${user.personalWorkspaceId}${ctx.url.pathname}${ctx.url.search}`, 301);
+  if (workspaceTarget(path) && !ctx.locals.workspace) {
+    return notFound(ctx, isApi);
+  }
   return next();
 });
+
+export const onRequest = sequence(context, identify, guard);
+
+function pathOf(url: URL): string {
+  return url.pathname.replace(/\/+$/, '') || '/';
+}
+
+/** A workspace that does not exist, or that the user does not belong to: the same 404 either way. */
+function notFound(ctx: APIContext, isApi: boolean): Response | Promise<Response> {
+  if (isApi) return errorResponse(new AppError('not_found', 'That workspace was not found.'), ctx.locals.rt.log);
+  return ctx.rewrite('/404');
+}
+
+/** Maps a failure before the route ran: a gone workspace is a 404, the rest the error contract or a 503 page. */
+function failure(ctx: APIContext, err: unknown, path: string): Response | Promise<Response> {
+  const { rt, requestId } = ctx.locals;
+  const isApi = path.startsWith('/api/');
+  if (isPersistenceError(err) && err.code === 'gone' && workspaceTarget(path)) {
+    return notFound(ctx, isApi);
+  }
+  if (isApi) return errorResponse(err, rt.log, { requestId, path });
+  const known = describeError(err);
+  if (!known) throw err;
+  rt.log.warn('request failed', { requestId, path, status: known.status, err });
+  return unavailablePage(known.body.error.message, known.status, known.headers);
+}
+
+/**
+ * The response, with the workspace lease released once its body has been sent (or abandoned):
+ * pages stream, and a copy must not be closed while the page that reads it is still rendering.
+ */
+function releaseWhenSent(res: Response, lease: Lease): Response {
+  if (!res.body) {
+    lease.release();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          lease.release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        lease.release();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      lease.release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
 
 /** A plain page for 503s raised before any page renders (no layout: the database may be what is missing). */
 function unavailablePage(message: string, status: number, headers: Record<string, string>): Response {

@@ -1,7 +1,7 @@
 import { actions } from 'astro:actions';
 import type { AstroGlobal } from 'astro';
 import { isAppError } from '../server/errors.ts';
-import type { Runtime } from '../server/runtime.ts';
+import type { Replica } from '../server/persistence/replica.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
 import { listTasks, type Task } from '../server/tasks/tasks.ts';
 import { parseTaskFilter, type TaskFilter } from '../server/tasks/validation.ts';
@@ -17,7 +17,7 @@ export interface FilterValues {
   sort: string;
 }
 
-/** What the board and the list render: the user's tasks under the query's filter, and their projects. */
+/** What the board and the list render: the workspace's tasks under the query's filter, and its projects. */
 export interface TaskView {
   values: FilterValues;
   filter: TaskFilter;
@@ -34,7 +34,7 @@ export interface TaskView {
  * hand-edited `?status=later`) is reported in `filterError` rather than thrown, so the page can
  * say what is wrong instead of answering 500.
  */
-export function loadTaskView(rt: Runtime, userId: number, params: URLSearchParams): TaskView {
+export function loadTaskView(workspace: Replica, params: URLSearchParams): TaskView {
   const values: FilterValues = {
     q: params.get('q') ?? '',
     status: params.get('status') ?? '',
@@ -50,9 +50,9 @@ export function loadTaskView(rt: Runtime, userId: number, params: URLSearchParam
     if (!isAppError(err, 'invalid')) throw err;
     filterError = err.message;
   }
-  const { tasks, projects } = rt.engine.read((db) => ({
-    tasks: listTasks(db, userId, filter),
-    projects: listProjects(db, userId),
+  const { tasks, projects } = workspace.read((db) => ({
+    tasks: listTasks(db, filter),
+    projects: listProjects(db),
   }));
   const filtered = Boolean(filter.q || filter.status || filter.priority || filter.projectId);
   return { values, filter, filterError, filtered, tasks, projects };
@@ -73,14 +73,14 @@ export interface TaskPage {
  * a bad filter, else 200). Returns the redirect Response when there is one.
  */
 export function openTaskPage(Astro: AstroGlobal): Response | TaskPage {
-  const user = Astro.locals.user;
-  if (!user) return Astro.redirect('/login', 303);
+  const workspace = Astro.locals.workspace?.replica;
+  if (!Astro.locals.user || !workspace) return Astro.redirect('/login', 303);
   const settled = settleActions({
     create: Astro.getActionResult(actions.createTask),
     move: Astro.getActionResult(actions.moveTask),
   });
   if (settled.redirect) return Astro.redirect(settled.redirect, 303);
-  const view = loadTaskView(Astro.locals.rt, user.id, Astro.url.searchParams);
+  const view = loadTaskView(workspace, Astro.url.searchParams);
   Astro.response.status = settled.status ?? (view.filterError ? 400 : 200);
   return { view, failures: settled.failures, here: getCurrentPath(Astro.url) };
 }

@@ -29,5 +29,16 @@ export function getActionUrl(path: string, action: { toString(): string }): stri
 
 /** `path` with `?back=<from>` so the next page can offer a way back to where the user was. */
 export function withBack(path: string, from: string): string {
-  return from === '/' ? path : `${path}?back=${encodeURIComponent(from)}`;
+  return `${path}?back=${encodeURIComponent(from)}`;
+}
+
+/** `path` inside workspace `id`: `/w/{id}/…` (`path` starts with "/"). */
+export function inWorkspace(id: string, path: string): string {
+  return `/w/${id}${path}`;
+}
+
+/** `path` inside the workspace the current request works in (see the middleware). */
+export function inCurrentWorkspace(locals: App.Locals, path: string): string {
+  const id = locals.workspace?.id ?? locals.user?.personalWorkspaceId;
+  return id ? inWorkspace(id, path) : path;
 }

@@ -24,15 +24,25 @@ export type StoreConfig =
 export interface Config {
   port: number;
   host: string;
-  /** Local working copy of the database (a cache of the store's current object). */
-  dbPath: string;
+  /** Local directory of the working copies (a cache of the stored objects). */
+  workDir: string;
   store: StoreConfig;
+  /** Key prefix of the directory and workspace objects: the folder of `store.key` ('' or 'x/'). */
+  prefix: string;
+  /** Most workspace copies an instance keeps open; idle ones past it are closed. */
+  maxOpenWorkspaces: number;
+  /** Most bytes the working copies may take on local disk before idle workspace copies are closed. */
+  maxLocalBytes: number;
   /** How old a revalidation may be before a request must revalidate again; 0 = every request. */
   maxStalenessMs: number;
   /** How many times a write is re-run after losing a race to another instance before answering 503. */
   writeAttempts: number;
-  /** The session-cookie signing key, if the operator sets one; otherwise one is kept in the database. */
+  /** The session-cookie signing key, if the operator sets one (see session-secret.ts for the others). */
   sessionSecret: string | undefined;
+  /** A session ends after this long without a request (seconds). */
+  sessionIdleSeconds: number;
+  /** A session ends this long after logging in, however active (seconds). */
+  sessionMaxAgeSeconds: number;
   /** Secure cookies: 'auto' sets Secure when the request came over HTTPS. */
   cookieSecure: 'auto' | 'always' | 'never';
   /** Largest JSON API request body, in bytes. */
@@ -91,6 +101,12 @@ export function loadConfig(env: Env = process.env): Config {
         key,
         keepVersions: r.int('CC_LOCAL_KEEP_VERSIONS', 100, 1, 1_000_000),
       };
+  if (r.string('CC_DB_PATH', '') !== '') {
+    throw new ConfigError(
+      'CC_DB_PATH',
+      'is no longer used: the working copies now live in a directory, CC_WORK_DIR (default ./data/work)',
+    );
+  }
   const sessionSecret = r.string('CC_SESSION_SECRET', '') || undefined;
   if (sessionSecret !== undefined && sessionSecret.length < 32) {
     throw new ConfigError(
@@ -101,11 +117,16 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: r.int('PORT', 4321, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
-    dbPath: r.string('CC_DB_PATH', './data/app.sqlite'),
+    workDir: r.string('CC_WORK_DIR', './data/work'),
     store,
+    prefix: key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '',
+    maxOpenWorkspaces: r.int('CC_MAX_OPEN_WORKSPACES', 64, 1, 100_000),
+    maxLocalBytes: r.int('CC_WORK_DIR_MAX_MB', 384, 1, 1_000_000) * 1024 * 1024,
     maxStalenessMs: r.int('CC_MAX_STALENESS_MS', 0, 0, 86_400_000),
     writeAttempts: r.int('CC_WRITE_ATTEMPTS', 8, 1, 100),
     sessionSecret,
+    sessionIdleSeconds: r.int('CC_SESSION_IDLE_SECONDS', 7 * 86_400, 60, 365 * 86_400),
+    sessionMaxAgeSeconds: r.int('CC_SESSION_MAX_AGE_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     cookieSecure: r.oneOf('CC_COOKIE_SECURE', ['auto', 'always', 'never'] as const, 'auto'),
     bodyLimitBytes: r.int('CC_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
     loginRateLimit: {

@@ -6,7 +6,8 @@
 export type AppErrorCode =
   | 'invalid' // 400: the input is wrong; `field` says which
   | 'unauthorized' // 401: not signed in, or wrong credentials
-  | 'not_found' // 404: absent, or belongs to someone else
+  | 'forbidden' // 403: a member asking for what only an owner may do
+  | 'not_found' // 404: absent, or belongs to someone else (never 403 for what one may not see)
   | 'conflict' // 409: e.g. the email is taken
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
@@ -41,6 +42,7 @@ export function isAppError(err: unknown, code?: AppErrorCode): err is AppError {
 export const HTTP_STATUS: Record<AppErrorCode, number> = {
   invalid: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

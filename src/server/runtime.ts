@@ -1,24 +1,28 @@
+import { join } from 'node:path';
 import { RateLimiter } from './auth/rate-limit.ts';
-import { getSessionKey } from './auth/users.ts';
+import { loadSessionSecret } from './auth/session-secret.ts';
 import { type Config, loadConfig } from './config.ts';
-import { migrate } from './db/migrate.ts';
+import { DIRECTORY, objectKind, WORKSPACE } from './db/kinds.ts';
+import { splitLegacy } from './db/split-legacy.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Engine } from './persistence/engine.ts';
-import { openStore } from './persistence/open-store.ts';
+import { openBucket } from './persistence/open-store.ts';
 
 /**
  * Everything a request needs, created once per process: settings, logger, the persistence engine
- * (started at once: the cold-start restore runs while the server answers /healthz with 503) and the
- * in-memory login limiters.
+ * (started at once: the directory is restored while the server answers /healthz with 503), the
+ * session signing key and the in-memory login limiters.
  */
 export interface Runtime {
   config: Config;
   log: Logger;
   engine: Engine;
-  /** Resolves when the database is ready; rejects if start-up failed. */
+  /** Resolves when the directory is restored and the session key loaded; rejects if start-up failed. */
   started: Promise<void>;
+  /** 'ready' once `started` resolved; why it failed, if it did. */
+  status(): { state: 'starting' | 'ready' | 'failed'; error?: string };
   limits: { loginPerIp: RateLimiter; loginPerAccount: RateLimiter };
-  /** The key that signs session cookies: CC_SESSION_SECRET, else the one kept in the database. */
+  /** The key that signs session cookies (throws before start-up finished). */
   sessionKey(): string;
 }
 
@@ -33,36 +37,64 @@ export function getRuntime(): Runtime {
 
 export function createRuntime(config: Config): Runtime {
   const log = createLogger(config.logLevel);
+  const onApplied = (kind: string, migrations: number[]) => log.info('migrations applied', { kind, migrations });
+  const bucket = openBucket(config.store);
   const engine = new Engine({
-    store: openStore(config.store),
-    dbPath: config.dbPath,
+    bucket,
+    prefix: config.prefix,
+    workDir: config.workDir,
+    maxOpenWorkspaces: config.maxOpenWorkspaces,
+    maxLocalBytes: config.maxLocalBytes,
     maxStalenessMs: config.maxStalenessMs,
     writeAttempts: config.writeAttempts,
-    migrate: (db) => {
-      const applied = migrate(db);
-      if (applied.length > 0) log.info('migrations applied', { migrations: applied });
-    },
+    directoryKind: objectKind(DIRECTORY, onApplied),
+    workspaceKind: objectKind(WORKSPACE, onApplied),
     configure: (db) => db.pragma('foreign_keys = ON'),
+    // No directory yet: this may be the first start after an upgrade from the single-object layout.
+    seedDirectory: () =>
+      splitLegacy({
+        bucket,
+        legacyKey: config.store.key,
+        prefix: config.prefix,
+        scratchDir: join(config.workDir, 'split'),
+        log,
+      }),
     log,
   });
-  const started = engine.start();
-  // The failure is logged by the engine and reported by /healthz; don't crash on an unobserved rejection.
+  let key: string | undefined;
+  let state: 'starting' | 'ready' | 'failed' = 'starting';
+  let error: string | undefined;
+  const started = Promise.all([
+    loadSessionSecret(config).then((k) => {
+      key = k;
+    }),
+    engine.start(),
+  ]).then(
+    () => {
+      state = 'ready';
+    },
+    (err: unknown) => {
+      state = 'failed';
+      error = err instanceof Error ? err.message : String(err);
+      log.error('start-up failed', { err });
+      throw err;
+    },
+  );
+  // The failure is logged and reported by /healthz; don't crash on an unobserved rejection.
   started.catch(() => {});
-  let cachedKey: string | undefined = config.sessionSecret;
-  const { perIp, perAccount, windowMs } = config.loginRateLimit;
   return {
     config,
     log,
     engine,
     started,
+    status: () => (error === undefined ? { state } : { state, error }),
     limits: {
-      loginPerIp: new RateLimiter(perIp, windowMs),
-      loginPerAccount: new RateLimiter(perAccount, windowMs),
+      loginPerIp: new RateLimiter(config.loginRateLimit.perIp, config.loginRateLimit.windowMs),
+      loginPerAccount: new RateLimiter(config.loginRateLimit.perAccount, config.loginRateLimit.windowMs),
     },
     sessionKey() {
-      // Migration 1 writes the key once; it never changes for the life of a database.
-      cachedKey ??= engine.read(getSessionKey);
-      return cachedKey;
+      if (key === undefined) throw new Error('the session key is not loaded yet');
+      return key;
     },
   };
 }

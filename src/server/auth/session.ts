@@ -1,48 +1,61 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signed session cookies: `v1.<payload>.<signature>` where the payload is base64url JSON
- * `{ uid, iat, exp }` and the signature an HMAC-SHA256 with the signing key every instance shares.
- * Reading a session needs no database write (and no database read but the user's row).
+ * Session cookies: `v2.<session id>.<issued at>.<signature>`.
+ *
+ * - The session id is 32 random bytes (base64url). The directory stores only its SHA-256, so a copy
+ *   of the database (a backup, a `db pull`, read access to the bucket) holds nothing that logs in.
+ * - The signature is an HMAC-SHA256 over the rest with the signing key, which never lives in the
+ *   database (session-secret.ts): nobody can mint or alter a cookie without the key.
+ * - `issued at` (seconds) bounds idle time without any write: each request checks it, and a cookie
+ *   older than the refresh interval is re-issued with a new time (a Set-Cookie, not a database
+ *   write). The absolute lifetime is the session row's `expires_at`; logging out deletes the row,
+ *   which every instance sees on its next request (the directory is revalidated per request).
+ *
+ * Cookies of the earlier `v1.` format are not accepted: that release signed them with a key kept in
+ * the database, so the change logs everybody out once.
  */
 export const SESSION_COOKIE = 'cc_session';
-export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
 
-export interface SessionClaims {
-  uid: number;
-  iat: number;
-  exp: number;
+const TOKEN = /^v2\.([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+export interface SessionToken {
+  /** The session id (never stored: the directory keeps its hash). */
+  sid: string;
+  /** When the cookie was issued or last refreshed, in seconds since the epoch. */
+  issuedAt: number;
 }
 
-export function signSession(userId: number, key: string, nowMs: number = Date.now()): string {
-  const iat = Math.floor(nowMs / 1000);
-  const payload = Buffer.from(JSON.stringify({ uid: userId, iat, exp: iat + SESSION_TTL_SECONDS })).toString(
-    'base64url',
-  );
-  return `v1.${payload}.${mac(payload, key)}`;
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
 }
 
-/** The claims of a valid, unexpired token, or null (tampered, expired, malformed). */
-export function verifySession(
-  token: string | undefined,
-  key: string,
-  nowMs: number = Date.now(),
-): SessionClaims | null {
-  if (!token) return null;
-  const [version, payload, signature] = token.split('.');
-  if (version !== 'v1' || !payload || !signature) return null;
-  const expected = Buffer.from(mac(payload, key));
+/** What the directory stores for a session id. */
+export function hashSessionId(sid: string): string {
+  return createHash('sha256').update(sid).digest('hex');
+}
+
+export function signSessionToken(sid: string, key: string, nowMs: number = Date.now()): string {
+  const body = `v2.${sid}.${Math.floor(nowMs / 1000)}`;
+  return `${body}.${mac(body, key)}`;
+}
+
+/**
+ * The id and issue time of a well-formed, correctly signed token, or null. Parsing is strict: the
+ * exact shape, nothing before or after, one signature compared in constant time. Expiry is the
+ * caller's (it needs the session row).
+ */
+export function parseSessionToken(token: string | undefined, key: string): SessionToken | null {
+  if (!token || token.length > 200) return null;
+  const m = TOKEN.exec(token);
+  if (!m) return null;
+  const [, sid, iat, signature] = m as unknown as [string, string, string, string];
+  const expected = Buffer.from(mac(`v2.${sid}.${iat}`, key));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as SessionClaims;
-    if (!Number.isSafeInteger(claims.uid) || typeof claims.exp !== 'number') return null;
-    return claims.exp * 1000 > nowMs ? claims : null;
-  } catch {
-    return null;
-  }
+  return { sid, issuedAt: Number(iat) };
 }
 
-function mac(payload: string, key: string): string {
-  return createHmac('sha256', key).update(`cc-session:${payload}`).digest('base64url');
+function mac(body: string, key: string): string {
+  return createHmac('sha256', key).update(`cc-session:${body}`).digest('base64url');
 }

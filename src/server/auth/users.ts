@@ -1,19 +1,33 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
-import { createProject, INBOX } from '../tasks/projects.ts';
+import { insertWorkspace, PERSONAL_NAME } from '../workspaces/workspaces.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.ts';
 
 export interface User {
   id: number;
   email: string;
   createdAt: string;
+  /** The workspace created with the account (where `/` and `/api/tasks` lead). */
+  personalWorkspaceId: string;
 }
 
 interface UserRow {
   id: number;
   email: string;
   password_hash: string;
+  personal_workspace_id: string;
   created_at: string;
+}
+
+const USER_COLUMNS = 'id, email, password_hash, personal_workspace_id, created_at';
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    createdAt: row.created_at,
+    personalWorkspaceId: row.personal_workspace_id,
+  };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -54,43 +68,42 @@ export function parsePassword(v: unknown): string {
   return v;
 }
 
-/** Creates the account and its Inbox. AppError('conflict') when the email is taken (any case). */
-export function createUser(db: Db, email: string, passwordHash: string, now: Date = new Date()): User {
-  if (db.prepare('SELECT 1 FROM users WHERE email = ?').get(email)) {
+/**
+ * Creates the account in the directory, with its personal workspace's row and owner membership.
+ * The workspace's object (with its Inbox) must already exist: service.ts creates it first, so the
+ * row never points at nothing. AppError('conflict') when the email is taken (any case).
+ */
+export function createUser(
+  db: Db,
+  email: string,
+  passwordHash: string,
+  personalWorkspaceId: string,
+  now: Date = new Date(),
+): User {
+  if (emailTaken(db, email)) {
     throw new AppError('conflict', 'An account with this email already exists. Log in instead.', {
       field: 'email',
     });
   }
   const { lastInsertRowid } = db
-    .prepare('INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)')
-    .run(email, passwordHash, now.toISOString());
+    .prepare('INSERT INTO users (email, password_hash, personal_workspace_id, created_at) VALUES (?, ?, ?, ?)')
+    .run(email, passwordHash, personalWorkspaceId, now.toISOString());
   const id = Number(lastInsertRowid);
-  createProject(db, id, INBOX, now, true);
-  return { id, email, createdAt: now.toISOString() };
+  insertWorkspace(db, { id: personalWorkspaceId, name: PERSONAL_NAME, personal: true, ownerId: id }, now);
+  return { id, email, createdAt: now.toISOString(), personalWorkspaceId };
+}
+
+export function emailTaken(db: Db, email: string): boolean {
+  return db.prepare('SELECT 1 FROM users WHERE email = ?').get(email) !== undefined;
 }
 
 export function getUserById(db: Db, id: number): User | null {
-  const row = db.prepare('SELECT id, email, created_at FROM users WHERE id = ?').get(id) as
-    | UserRow
-    | undefined;
-  return row ? { id: row.id, email: row.email, createdAt: row.created_at } : null;
+  const row = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+  return row ? toUser(row) : null;
 }
 
 /** The user and their password hash, for logging in. Email comparison ignores case. */
 export function getUserCredentials(db: Db, email: string): (User & { passwordHash: string }) | null {
-  const row = db
-    .prepare('SELECT id, email, password_hash, created_at FROM users WHERE email = ?')
-    .get(email) as UserRow | undefined;
-  return row
-    ? { id: row.id, email: row.email, createdAt: row.created_at, passwordHash: row.password_hash }
-    : null;
-}
-
-/** The key that signs session cookies when CC_SESSION_SECRET is unset (created by migration 1). */
-export function getSessionKey(db: Db): string {
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'session_key'").get() as
-    | { value: string }
-    | undefined;
-  if (!row) throw new Error('the database has no session_key (migration 1 did not run)');
-  return row.value;
+  const row = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).get(email) as UserRow | undefined;
+  return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
 }

@@ -1,11 +1,21 @@
 import type { Db } from '../persistence/sqlite-file.ts';
-import { migrations as all, type Migration } from './migrations.ts';
+
+/**
+ * One numbered schema change. Migrations are applied in order at start (the directory) or when an
+ * object is first opened (a workspace), inside the opening transaction, and uploaded only if one
+ * ran. Never edit a migration that has shipped: add the next number.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  up: (db: Db) => void;
+}
 
 /**
  * Applies every migration not yet recorded in `schema_migrations`, in order, on `db` (the caller
  * owns the transaction). Returns the ids applied. Refuses a database from a newer release.
  */
-export function migrate(db: Db, migrations: Migration[] = all, now: () => Date = () => new Date()): number[] {
+export function migrate(db: Db, migrations: Migration[], now: () => Date = () => new Date()): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

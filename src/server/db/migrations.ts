@@ -1,64 +1,126 @@
-import { randomBytes } from 'node:crypto';
-import type { Db } from '../persistence/sqlite-file.ts';
+import type { Migration } from './migrate.ts';
 
 /**
- * Numbered migrations, applied in order at start inside the cold-start transaction (and uploaded
- * only if one ran). Never edit a migration that has shipped: add the next number.
+ * The two kinds of database object and their schemas. Each kind's migrations are numbered on their
+ * own; a release knows up to the highest number of each (`knownMigrations`), and refuses an
+ * object that has a migration it does not know. Every object records its kind in `meta.kind`, so
+ * a file can never be opened (or pushed by an operator) as the other kind.
+ *
+ * - The directory (one object): accounts and credentials, sessions, workspaces, who belongs to
+ *   each, and pending invitations. Every request reads it (sessions, membership).
+ * - A workspace (one object each): its projects and tasks. `created_by`/`updated_by` are user ids
+ *   of the directory (no foreign key can cross objects; a deleted account shows as "a former member").
  */
-export interface Migration {
-  id: number;
-  name: string;
-  up: (db: Db) => void;
-}
 
-export const migrations: Migration[] = [
+export const DIRECTORY = 'directory';
+export const WORKSPACE = 'workspace';
+export type DbKind = typeof DIRECTORY | typeof WORKSPACE;
+
+export const directoryMigrations: Migration[] = [
   {
     id: 1,
-    name: 'accounts, projects and tasks',
+    name: 'accounts, sessions, workspaces, memberships, invitations',
     up: (db) => {
       db.exec(`
         CREATE TABLE meta (
           key   TEXT PRIMARY KEY,
           value TEXT NOT NULL
         ) STRICT;
+        INSERT INTO meta (key, value) VALUES ('kind', 'directory');
 
         CREATE TABLE users (
-          id            INTEGER PRIMARY KEY,
-          email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
-          password_hash TEXT NOT NULL,
-          created_at    TEXT NOT NULL
+          id                    INTEGER PRIMARY KEY,
+          email                 TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          password_hash         TEXT NOT NULL,
+          personal_workspace_id TEXT NOT NULL,
+          created_at            TEXT NOT NULL
         ) STRICT;
+
+        CREATE TABLE sessions (
+          id_hash    TEXT PRIMARY KEY,
+          user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          created_at TEXT NOT NULL,
+          expires_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX sessions_user ON sessions(user_id);
+
+        CREATE TABLE workspaces (
+          id         TEXT PRIMARY KEY,
+          name       TEXT NOT NULL,
+          personal   INTEGER NOT NULL DEFAULT 0,
+          created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE memberships (
+          workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          role         TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+          created_at   TEXT NOT NULL,
+          PRIMARY KEY (workspace_id, user_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX memberships_user ON memberships(user_id);
+
+        CREATE TABLE invitations (
+          id           TEXT PRIMARY KEY,
+          workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          email        TEXT NOT NULL COLLATE NOCASE,
+          invited_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+          created_at   TEXT NOT NULL,
+          UNIQUE (workspace_id, email)
+        ) STRICT;
+        CREATE INDEX invitations_email ON invitations(email);
+      `);
+    },
+  },
+];
+
+export const workspaceMigrations: Migration[] = [
+  {
+    id: 1,
+    name: 'projects and tasks',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO meta (key, value) VALUES ('kind', 'workspace');
 
         CREATE TABLE projects (
           id         INTEGER PRIMARY KEY,
-          user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
           name       TEXT NOT NULL,
           is_inbox   INTEGER NOT NULL DEFAULT 0,
           created_at TEXT NOT NULL,
           updated_at TEXT NOT NULL
         ) STRICT;
-        CREATE UNIQUE INDEX projects_user_name ON projects(user_id, name COLLATE NOCASE);
+        CREATE UNIQUE INDEX projects_name ON projects(name COLLATE NOCASE);
 
         CREATE TABLE tasks (
           id          INTEGER PRIMARY KEY,
-          user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
           project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
           title       TEXT NOT NULL,
           description TEXT NOT NULL DEFAULT '',
           status      TEXT NOT NULL CHECK (status IN ('todo', 'doing', 'done')),
           priority    TEXT NOT NULL CHECK (priority IN ('low', 'normal', 'high')),
           due_date    TEXT CHECK (due_date IS NULL OR due_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+          created_by  INTEGER,
+          updated_by  INTEGER,
           created_at  TEXT NOT NULL,
           updated_at  TEXT NOT NULL
         ) STRICT;
-        CREATE INDEX tasks_user_status ON tasks(user_id, status);
+        CREATE INDEX tasks_status ON tasks(status);
         CREATE INDEX tasks_project ON tasks(project_id);
       `);
-      // One signing key for session cookies, shared by every instance because it travels with the
-      // database (used when CC_SESSION_SECRET is not set).
-      db.prepare("INSERT INTO meta (key, value) VALUES ('session_key', ?)").run(
-        randomBytes(32).toString('hex'),
-      );
     },
   },
 ];
+
+/** The highest migration of each kind this release knows (recorded with each deployed version). */
+export function knownMigrations(): Record<DbKind, number> {
+  return {
+    [DIRECTORY]: Math.max(...directoryMigrations.map((m) => m.id)),
+    [WORKSPACE]: Math.max(...workspaceMigrations.map((m) => m.id)),
+  };
+}

@@ -1,4 +1,5 @@
 import type { APIContext, APIRoute } from 'astro';
+import type { User } from '../auth/users.ts';
 import { AppError } from '../errors.ts';
 import { errorResponse, readJsonObject } from './respond.ts';
 
@@ -25,6 +26,10 @@ export function readBody(ctx: APIContext): Promise<Record<string, unknown>> {
 }
 
 export function userIdOf(ctx: APIContext): number {
+  return userOf(ctx).id;
+}
+
+export function userOf(ctx: APIContext): User {
   if (!ctx.locals.user) throw new AppError('unauthorized', 'Log in first.');
-  return ctx.locals.user.id;
+  return ctx.locals.user;
 }

@@ -1,4 +1,5 @@
 import type { ActionAPIContext } from 'astro:actions';
+import type { User } from '../auth/users.ts';
 import { AppError } from '../errors.ts';
 import { describeError } from './respond.ts';
 
@@ -41,11 +42,11 @@ export function formFields(form: FormData): Record<string, string> {
   return out;
 }
 
-/** The signed-in user's id, or AppError('unauthorized'). */
-export function requireUserId(ctx: ActionAPIContext): number {
+/** The signed-in user, or AppError('unauthorized'). */
+export function requireUser(ctx: ActionAPIContext): User {
   const user = ctx.locals.user;
   if (!user) throw new AppError('unauthorized', 'Your session has ended. Log in again.');
-  return user.id;
+  return user;
 }
 
 /** A same-site path to go back to (from a hidden `returnTo`/`next` field), else `fallback`. */

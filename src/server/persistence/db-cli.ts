@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Env, loadConfig } from '../config.ts';
-import { openStore } from './open-store.ts';
+import Database from 'better-sqlite3';
+import { type Config, type Env, loadConfig } from '../config.ts';
+import { DIRECTORY, type DbKind, schemaProblem, WORKSPACE } from '../db/kinds.ts';
+import { assertWorkspaceId } from './engine.ts';
+import { openBucket } from './open-store.ts';
 import {
   getInfo,
   getVersions,
@@ -11,7 +17,7 @@ import {
   restoreVersion,
   type WriteResult,
 } from './operator.ts';
-import type { ObjectInfo, SnapshotStore } from './store.ts';
+import type { Bucket, ObjectInfo, SnapshotStore } from './store.ts';
 import { isStoreError } from './store.ts';
 
 /**
@@ -25,22 +31,35 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
-const USAGE = `Usage: npm run db -- <command> [options]
+const USAGE = `Usage: npm run db -- <command> [object] [options]
 
-Operates on the database object the server uses, with the server's settings: the S3 bucket
-CC_S3_BUCKET (key CC_DB_KEY), or without it the local store in CC_LOCAL_STORE_DIR.
+Operates on the database objects the server uses, with the server's settings: the S3 bucket
+CC_S3_BUCKET, or without it the local store in CC_LOCAL_STORE_DIR. Objects live under the folder
+of CC_DB_KEY: the directory (accounts, workspaces, members) and one object per workspace.
 
 Commands:
+  list                              every object: key, kind, size, ETag, how many versions
   info                              the current object: location, ETag, version id, size, date
   versions                          every stored version, newest first
   pull [--version ID] [--out FILE]  download the current database (or one version) to a file
   restore --version ID [--force]    make an old version current again, as a new version
   push --file FILE --yes [--force]  upload a SQLite file as the new current database
 
+Which object (every command but list; the default is the directory):
+  --directory                       the directory
+  --workspace ID                    the workspace with this id (see list, or the /w/ID/ URLs)
+  --key KEY                         any key, e.g. the single database of earlier releases (CC_DB_KEY)
+
 Every command takes --json (machine-readable output) and --help.`;
 
 const HELP: Record<string, string> = {
-  info: `Usage: npm run db -- info [--json]
+  list: `Usage: npm run db -- list [--json]
+
+Lists every object under the folder of CC_DB_KEY: its key, its kind (directory, workspace, or the
+legacy single database), size, ETag and how many versions are kept. A workspace object no directory
+row points at (left by a crash between the two writes of a create or delete) is marked unreferenced.
+Example: npm run db -- list`,
+  info: `Usage: npm run db -- info [--directory | --workspace ID | --key KEY] [--json]
 
 Shows where the database lives and its current object: ETag, version id, size, last modified.
 Example: CC_S3_BUCKET=my-bucket npm run db -- info`,
@@ -65,7 +84,8 @@ Example: npm run db -- restore --version 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY`,
   push: `Usage: npm run db -- push --file FILE --yes [--force] [--json]
 
 Uploads FILE as the new current database (the old one stays as a version). FILE must be a sound
-SQLite database. Conditional on the current ETag unless --force.
+SQLite database of the right kind (a directory for --directory, a workspace for --workspace) that
+this release can open (no newer migration than it knows). Conditional on the current ETag unless --force.
   --yes    required: confirms that the current database is replaced
   --force  write unconditionally (services that ignore conditional writes; stop the servers first)
 Example: npm run db -- push --file ./fixed.sqlite --yes`,
@@ -73,6 +93,9 @@ Example: npm run db -- push --file ./fixed.sqlite --yes`,
 
 const OPTIONS = {
   json: { type: 'boolean' },
+  directory: { type: 'boolean' },
+  workspace: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'string' },
   out: { type: 'string' },
@@ -82,12 +105,14 @@ const OPTIONS = {
 } as const;
 
 /** Which options each command accepts (besides --json and --help). */
+const TARGET = ['directory', 'workspace', 'key'];
 const ALLOWED: Record<string, string[]> = {
-  info: [],
-  versions: [],
-  pull: ['version', 'out'],
-  restore: ['version', 'force'],
-  push: ['file', 'yes', 'force'],
+  list: [],
+  info: [...TARGET],
+  versions: [...TARGET],
+  pull: [...TARGET, 'version', 'out'],
+  restore: [...TARGET, 'version', 'force'],
+  push: [...TARGET, 'file', 'yes', 'force'],
 };
 
 class UsageError extends Error {}
@@ -140,6 +165,16 @@ export async function runDbCli(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`${command} does not take --${name}`);
       }
     }
+    if (TARGET.filter((t) => values[t] !== undefined).length > 1) {
+      throw new UsageError('name one object: --directory, --workspace ID or --key KEY');
+    }
+    if (typeof values.workspace === 'string') {
+      try {
+        assertWorkspaceId(values.workspace);
+      } catch {
+        throw new UsageError(`"${values.workspace}" is not a workspace id (see \`npm run db -- list\`)`);
+      }
+    }
     if (command === 'restore' && !values.version) throw new UsageError('restore needs --version ID');
     if (command === 'push' && !values.file) throw new UsageError('push needs --file FILE');
     if (command === 'push' && !values.yes) {
@@ -151,12 +186,15 @@ export async function runDbCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  let store: SnapshotStore | undefined;
+  let bucket: Bucket | undefined;
   try {
     const config = loadConfig(io.env);
-    store = openStore(config.store);
+    bucket = openBucket(config.store);
     const json = values.json === true;
-    const text = await execute(command, values, store, config.store.key, json);
+    const text =
+      command === 'list'
+        ? await listObjects(bucket, config, json)
+        : await execute(command, values, bucket, targetOf(values, config), json);
     io.out(text);
     return 0;
   } catch (err) {
@@ -170,17 +208,80 @@ export async function runDbCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   } finally {
-    (store as { destroy?: () => void } | undefined)?.destroy?.();
+    (bucket as { destroy?: () => void } | undefined)?.destroy?.();
   }
+}
+
+/** The object a command works on, and its kind when the command can know it. */
+interface Target {
+  key: string;
+  kind: DbKind | undefined;
+}
+
+function targetOf(v: Record<string, string | boolean | undefined>, config: Config): Target {
+  if (typeof v.workspace === 'string') {
+    return { key: `${config.prefix}workspaces/${v.workspace}.sqlite`, kind: WORKSPACE };
+  }
+  if (typeof v.key === 'string') return { key: v.key, kind: undefined };
+  return { key: `${config.prefix}directory.sqlite`, kind: DIRECTORY };
+}
+
+/** Every object under the prefix, with its kind, and whether the directory points at each workspace. */
+async function listObjects(bucket: Bucket, config: Config, json: boolean): Promise<string> {
+  const objects = await bucket.list(config.prefix);
+  const directoryKey = `${config.prefix}directory.sqlite`;
+  const known = objects.some((o) => o.key === directoryKey) ? await workspaceIds(bucket.object(directoryKey)) : null;
+  const rows = objects.map((o) => {
+    const ws = new RegExp(`^${escapeRegExp(config.prefix)}workspaces/([A-Za-z0-9_-]+)\\.sqlite$`).exec(o.key);
+    const kind =
+      o.key === directoryKey
+        ? 'directory'
+        : ws
+          ? known === null || known.has(ws[1] as string)
+            ? 'workspace'
+            : 'workspace (unreferenced)'
+          : o.key === config.store.key
+            ? 'legacy single database'
+            : 'other';
+    return { ...o, kind };
+  });
+  if (json) return toJson(rows);
+  if (rows.length === 0) return `no objects under ${bucket.location}/${config.prefix}`;
+  return table([
+    ['KEY', 'KIND', 'SIZE', 'ETAG', 'VERSIONS', 'LAST MODIFIED'],
+    ...rows.map((r) => [r.key, r.kind, formatSize(r.size), r.etag, String(r.versions), formatDate(r.lastModified)]),
+  ]);
+}
+
+async function workspaceIds(directory: SnapshotStore): Promise<Set<string>> {
+  const file = join(tmpdir(), `cc-list-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
+  try {
+    const res = await directory.download(file);
+    if (res.status !== 'ok') return new Set();
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return new Set((db.prepare('SELECT id FROM workspaces').all() as { id: string }[]).map((r) => r.id));
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function execute(
   command: string,
   v: Record<string, string | boolean | undefined>,
-  store: SnapshotStore,
-  key: string,
+  bucket: Bucket,
+  target: Target,
   json: boolean,
 ): Promise<string> {
+  const store = bucket.object(target.key);
+  const key = target.key;
   const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
   switch (command) {
     case 'info': {
@@ -228,7 +329,12 @@ async function execute(
       return json ? toJson(res) : describeWrite('restored', res);
     }
     case 'push': {
-      const res = await pushFile(store, { file: str('file') ?? '', force: v.force === true });
+      const kind = target.kind;
+      const res = await pushFile(store, {
+        file: str('file') ?? '',
+        force: v.force === true,
+        validate: kind ? (path) => schemaProblem(path, kind) : undefined,
+      });
       return json ? toJson(res) : describeWrite('pushed', res);
     }
     default:

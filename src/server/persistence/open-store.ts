@@ -1,9 +1,13 @@
 import type { StoreConfig } from '../config.ts';
-import { LocalSnapshotStore } from './local-store.ts';
-import { S3SnapshotStore } from './s3-store.ts';
-import type { SnapshotStore } from './store.ts';
+import { LocalBucket } from './local-store.ts';
+import { S3Bucket } from './s3-store.ts';
+import type { Bucket } from './store.ts';
 
-/** The store the settings describe: the S3 bucket when CC_S3_BUCKET is set, else the local directory. */
-export function openStore(store: StoreConfig): SnapshotStore {
-  return store.kind === 's3' ? new S3SnapshotStore(store) : new LocalSnapshotStore(store);
+/** The bucket the settings describe: S3 when CC_S3_BUCKET is set, else the local directory. */
+export function openBucket(store: StoreConfig): Bucket {
+  if (store.kind === 's3') {
+    const { kind: _, key: __, ...opts } = store;
+    return new S3Bucket(opts);
+  }
+  return new LocalBucket({ dir: store.dir, keepVersions: store.keepVersions });
 }

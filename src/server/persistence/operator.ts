@@ -109,16 +109,22 @@ export async function restoreVersion(
   }
 }
 
-/** Uploads a local SQLite file as the new current object, conditional on the current ETag unless `force`. */
+/**
+ * Uploads a local SQLite file as the new current object, conditional on the current ETag unless
+ * `force`. `validate` may refuse it further (wrong kind, a schema newer than this release): a file
+ * every instance would then fail to open is never pushed, `force` or not.
+ */
 export async function pushFile(
   store: SnapshotStore,
-  opts: { file: string; force: boolean },
+  opts: { file: string; force: boolean; validate?: ((path: string) => string | null) | undefined },
 ): Promise<WriteResult> {
   const file = resolve(opts.file);
   const st = await stat(file).catch(() => null);
   if (!st?.isFile()) throw new OperatorError(`${file} is not a file`);
   const problem = checkSqliteFile(file);
   if (problem) throw new OperatorError(`${file} is not a sound SQLite database (${problem}); not pushed`);
+  const wrong = opts.validate?.(file);
+  if (wrong) throw new OperatorError(`${file} cannot be pushed to ${store.location}: ${wrong}`);
   const previous = await store.head();
   return writeCurrent(store, await readFile(file), previous, opts.force, file);
 }

@@ -41,78 +41,57 @@ function toProject(r: ProjectRow): Project {
   };
 }
 
-/** The user's projects, Inbox first, then by name. */
-export function listProjects(db: Db, userId: number): Project[] {
+/** The workspace's projects, Inbox first, then by name. `db` is the workspace's database. */
+export function listProjects(db: Db): Project[] {
   const rows = db
-    .prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`)
-    .all(userId) as ProjectRow[];
+    .prepare(`${SELECT} ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`)
+    .all() as ProjectRow[];
   return rows.map(toProject);
 }
 
-export function getProject(db: Db, userId: number, id: number): Project {
-  const row = db.prepare(`${SELECT} WHERE p.id = ? AND p.user_id = ?`).get(id, userId) as
-    | ProjectRow
-    | undefined;
+export function getProject(db: Db, id: number): Project {
+  const row = db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
   if (!row) throw new AppError('not_found', `Project ${id} was not found.`);
   return toProject(row);
 }
 
-export function getInbox(db: Db, userId: number): Project {
-  const row = db.prepare(`${SELECT} WHERE p.user_id = ? AND p.is_inbox = 1`).get(userId) as
-    | ProjectRow
-    | undefined;
+export function getInbox(db: Db): Project {
+  const row = db.prepare(`${SELECT} WHERE p.is_inbox = 1`).get() as ProjectRow | undefined;
   if (!row) throw new AppError('not_found', 'The Inbox was not found.');
   return toProject(row);
 }
 
-/** Creates a project; names are unique per user, ignoring case. */
-export function createProject(
-  db: Db,
-  userId: number,
-  name: string,
-  now: Date = new Date(),
-  isInbox = false,
-): Project {
-  assertNameFree(db, userId, name);
+/** Creates a project; names are unique in a workspace, ignoring case. */
+export function createProject(db: Db, name: string, now: Date = new Date(), isInbox = false): Project {
+  assertNameFree(db, name);
   const at = now.toISOString();
   const { lastInsertRowid } = db
-    .prepare('INSERT INTO projects (user_id, name, is_inbox, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-    .run(userId, name, isInbox ? 1 : 0, at, at);
-  return getProject(db, userId, Number(lastInsertRowid));
+    .prepare('INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES (?, ?, ?, ?)')
+    .run(name, isInbox ? 1 : 0, at, at);
+  return getProject(db, Number(lastInsertRowid));
 }
 
-export function renameProject(
-  db: Db,
-  userId: number,
-  id: number,
-  name: string,
-  now: Date = new Date(),
-): Project {
-  const project = getProject(db, userId, id);
+export function renameProject(db: Db, id: number, name: string, now: Date = new Date()): Project {
+  const project = getProject(db, id);
   if (project.name === name) return project;
-  if (project.name.toLowerCase() !== name.toLowerCase()) assertNameFree(db, userId, name);
-  db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ? AND user_id = ?').run(
-    name,
-    now.toISOString(),
-    id,
-    userId,
-  );
-  return getProject(db, userId, id);
+  if (project.name.toLowerCase() !== name.toLowerCase()) assertNameFree(db, name);
+  db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, now.toISOString(), id);
+  return getProject(db, id);
 }
 
 /** Deletes a project and all its tasks. The Inbox stays: it is where new tasks go. */
-export function deleteProject(db: Db, userId: number, id: number): { deletedTasks: number } {
-  const project = getProject(db, userId, id);
+export function deleteProject(db: Db, id: number): { deletedTasks: number } {
+  const project = getProject(db, id);
   if (project.isInbox) throw new AppError('invalid', 'The Inbox cannot be deleted.', { field: 'id' });
-  const { changes } = db.prepare('DELETE FROM tasks WHERE project_id = ? AND user_id = ?').run(id, userId);
-  db.prepare('DELETE FROM projects WHERE id = ? AND user_id = ?').run(id, userId);
+  const { changes } = db.prepare('DELETE FROM tasks WHERE project_id = ?').run(id);
+  db.prepare('DELETE FROM projects WHERE id = ?').run(id);
   return { deletedTasks: changes };
 }
 
-function assertNameFree(db: Db, userId: number, name: string): void {
-  const taken = db
-    .prepare('SELECT 1 FROM projects WHERE user_id = ? AND name = ? COLLATE NOCASE')
-    .get(userId, name);
+function assertNameFree(db: Db, name: string): void {
+  const taken = db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(name);
   if (taken)
-    throw new AppError('conflict', `You already have a project called "${name}".`, { field: 'name' });
+    throw new AppError('conflict', `This workspace already has a project called "${name}".`, {
+      field: 'name',
+    });
 }

@@ -14,6 +14,9 @@ export interface Task {
   dueDate: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Directory user ids of who created the task and who changed it last (null: unknown). */
+  createdBy: number | null;
+  updatedBy: number | null;
   /** Due before today (UTC) and not done. */
   overdue: boolean;
 }
@@ -29,11 +32,13 @@ interface TaskRow {
   due_date: string | null;
   created_at: string;
   updated_at: string;
+  created_by: number | null;
+  updated_by: number | null;
 }
 
 const SELECT = `
   SELECT t.id, t.project_id, p.name AS project_name, t.title, t.description, t.status, t.priority,
-         t.due_date, t.created_at, t.updated_at
+         t.due_date, t.created_at, t.updated_at, t.created_by, t.updated_by
   FROM tasks t JOIN projects p ON p.id = t.project_id`;
 
 const ORDER: Record<TaskFilter['sort'], string> = {
@@ -60,14 +65,16 @@ function toTask(r: TaskRow, todayIso: string): Task {
     dueDate: r.due_date,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    createdBy: r.created_by,
+    updatedBy: r.updated_by,
     overdue: r.due_date !== null && r.due_date < todayIso && r.status !== 'done',
   };
 }
 
-/** The user's tasks matching `filter`, in the filter's order. At most `limit` (default 1000). */
-export function listTasks(db: Db, userId: number, filter: TaskFilter, limit = 1000): Task[] {
-  const where = ['t.user_id = @userId'];
-  const params: Record<string, unknown> = { userId, limit };
+/** The workspace's tasks matching `filter`, in the filter's order. At most `limit` (default 1000). */
+export function listTasks(db: Db, filter: TaskFilter, limit = 1000): Task[] {
+  const where = ['1 = 1'];
+  const params: Record<string, unknown> = { limit };
   if (filter.status) {
     where.push('t.status = @status');
     params.status = filter.status;
@@ -91,53 +98,54 @@ export function listTasks(db: Db, userId: number, filter: TaskFilter, limit = 10
   return rows.map((r) => toTask(r, t));
 }
 
-/** One of the user's tasks; another user's id is not_found, exactly like a missing one. */
-export function getTask(db: Db, userId: number, id: number): Task {
-  const row = db.prepare(`${SELECT} WHERE t.id = ? AND t.user_id = ?`).get(id, userId) as TaskRow | undefined;
+/** One of the workspace's tasks (ids are per workspace: another workspace's task is simply not here). */
+export function getTask(db: Db, id: number): Task {
+  const row = db.prepare(`${SELECT} WHERE t.id = ?`).get(id) as TaskRow | undefined;
   if (!row) throw new AppError('not_found', `Task ${id} was not found.`);
   return toTask(row, today());
 }
 
-/** Creates a task (in the user's Inbox unless `projectId` names one of their projects). */
-export function createTask(db: Db, userId: number, input: TaskInput, now: Date = new Date()): Task {
+/**
+ * Creates a task (in the Inbox unless `projectId` names one of the workspace's projects), recording
+ * `actor` (a directory user id) as its creator.
+ */
+export function createTask(db: Db, actor: number, input: TaskInput, now: Date = new Date()): Task {
   if (input.title === undefined) throw new AppError('invalid', 'Title is required.', { field: 'title' });
-  const projectId = input.projectId ? ownProject(db, userId, input.projectId) : getInbox(db, userId).id;
+  const projectId = input.projectId ? ownProject(db, input.projectId) : getInbox(db).id;
   const at = now.toISOString();
   const { lastInsertRowid } = db
     .prepare(
-      `INSERT INTO tasks (user_id, project_id, title, description, status, priority, due_date, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (project_id, title, description, status, priority, due_date, created_by, updated_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
-      userId,
       projectId,
       input.title,
       input.description ?? '',
       input.status ?? 'todo',
       input.priority ?? 'normal',
       input.dueDate ?? null,
+      actor,
+      actor,
       at,
       at,
     );
-  return getTask(db, userId, Number(lastInsertRowid));
+  return getTask(db, Number(lastInsertRowid));
 }
 
-/** Changes the given fields of one of the user's tasks. An empty patch changes nothing (and writes nothing). */
-export function updateTask(
-  db: Db,
-  userId: number,
-  id: number,
-  patch: TaskInput,
-  now: Date = new Date(),
-): Task {
-  const task = getTask(db, userId, id);
+/**
+ * Changes the given fields of one of the workspace's tasks, recording `actor` as the last to change
+ * it. A patch that changes nothing writes nothing.
+ */
+export function updateTask(db: Db, actor: number, id: number, patch: TaskInput, now: Date = new Date()): Task {
+  const task = getTask(db, id);
   const next = {
     title: patch.title ?? task.title,
     description: patch.description ?? task.description,
     status: patch.status ?? task.status,
     priority: patch.priority ?? task.priority,
     dueDate: patch.dueDate === undefined ? task.dueDate : patch.dueDate,
-    projectId: patch.projectId === undefined ? task.projectId : ownProject(db, userId, patch.projectId),
+    projectId: patch.projectId === undefined ? task.projectId : ownProject(db, patch.projectId),
   };
   const unchanged =
     next.title === task.title &&
@@ -148,8 +156,9 @@ export function updateTask(
     next.projectId === task.projectId;
   if (unchanged) return task;
   db.prepare(
-    `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, due_date = ?, project_id = ?, updated_at = ?
-     WHERE id = ? AND user_id = ?`,
+    `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, due_date = ?, project_id = ?,
+       updated_by = ?, updated_at = ?
+     WHERE id = ?`,
   ).run(
     next.title,
     next.description,
@@ -157,22 +166,22 @@ export function updateTask(
     next.priority,
     next.dueDate,
     next.projectId,
+    actor,
     now.toISOString(),
     id,
-    userId,
   );
-  return getTask(db, userId, id);
+  return getTask(db, id);
 }
 
-export function deleteTask(db: Db, userId: number, id: number): void {
-  const { changes } = db.prepare('DELETE FROM tasks WHERE id = ? AND user_id = ?').run(id, userId);
+export function deleteTask(db: Db, id: number): void {
+  const { changes } = db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
   if (changes === 0) throw new AppError('not_found', `Task ${id} was not found.`);
 }
 
-function ownProject(db: Db, userId: number, projectId: number): number {
+function ownProject(db: Db, projectId: number): number {
   try {
-    return getProject(db, userId, projectId).id;
+    return getProject(db, projectId).id;
   } catch {
-    throw new AppError('invalid', 'Choose one of your projects.', { field: 'projectId' });
+    throw new AppError('invalid', "Choose one of this workspace's projects.", { field: 'projectId' });
   }
 }

@@ -1,0 +1,1 @@
+export { acceptInvitationRoute as POST } from '../../../../server/http/routes/invitations.ts';

@@ -1,0 +1,1 @@
+export { declineInvitationRoute as POST } from '../../../../server/http/routes/invitations.ts';

@@ -1,0 +1,1 @@
+export { listMyInvitationsRoute as GET } from '../../../server/http/routes/invitations.ts';

@@ -1,0 +1,1 @@
+export { removeMemberRoute as DELETE } from '../../../../../server/http/routes/workspaces.ts';

@@ -1,0 +1,1 @@
+export { listMembersRoute as GET } from '../../../../../server/http/routes/workspaces.ts';

@@ -1,0 +1,1 @@
+export { createTaskRoute as POST, listTasksRoute as GET } from '../../../../../server/http/routes/tasks.ts';

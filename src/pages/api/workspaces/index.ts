@@ -1,0 +1,1 @@
+export { createWorkspaceRoute as POST, listWorkspacesRoute as GET } from '../../../server/http/routes/workspaces.ts';

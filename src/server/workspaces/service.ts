@@ -1,0 +1,76 @@
+import type { User } from '../auth/users.ts';
+import { AppError, isAppError } from '../errors.ts';
+import { isPersistenceError } from '../persistence/errors.ts';
+import type { Runtime } from '../runtime.ts';
+import { createProject, INBOX } from '../tasks/projects.ts';
+import { deleteWorkspaceRow, insertWorkspace, type MyWorkspace, newWorkspaceId } from './workspaces.ts';
+
+/**
+ * Changes that touch the directory and a workspace object, in the order that keeps every state a
+ * crash can leave harmless (docs/persistence.md lists them):
+ * - creating: the workspace object first (If-None-Match: *), then the directory row that points to
+ *   it. A crash in between leaves an object nobody can reach.
+ * - deleting: the directory row first, then the object. A crash in between leaves the same.
+ */
+
+/** Creates a workspace's object (with its Inbox) under a fresh id; returns the id. */
+export async function createWorkspaceObject(rt: Runtime): Promise<string> {
+  const id = newWorkspaceId();
+  const now = new Date();
+  const lease = await rt.engine.createWorkspace(id, (db) => {
+    createProject(db, INBOX, now, true);
+  });
+  lease.release();
+  return id;
+}
+
+/**
+ * After the directory write that would have pointed at `id` failed for sure (it was refused, or it
+ * never reached the store): delete the object, best effort. When the write's outcome is unknown
+ * the object may be in use, so it stays.
+ */
+export function discardWorkspaceObject(rt: Runtime, id: string, cause: unknown): void {
+  const definite = isAppError(cause) || (isPersistenceError(cause) && !cause.outcomeUnknown);
+  if (!definite) return;
+  rt.engine.deleteWorkspace(id).catch((err: unknown) => {
+    rt.log.warn('could not delete an unused workspace object (harmless: nothing points at it)', {
+      workspace: id,
+      err,
+    });
+  });
+}
+
+/** A new shared workspace owned by `user`. */
+export async function createWorkspace(rt: Runtime, user: User, name: string): Promise<MyWorkspace> {
+  const id = await createWorkspaceObject(rt);
+  try {
+    const ws = await rt.engine.directory.write((db) =>
+      insertWorkspace(db, { id, name, personal: false, ownerId: user.id }),
+    );
+    rt.log.info('workspace created', { workspace: id, userId: user.id });
+    return ws;
+  } catch (err) {
+    discardWorkspaceObject(rt, id, err);
+    throw err;
+  }
+}
+
+/** Deletes a workspace (owners only; not the personal one): its directory row, then its object. */
+export async function deleteWorkspace(rt: Runtime, user: User, workspaceId: string): Promise<void> {
+  await rt.engine.directory.write((db) => deleteWorkspaceRow(db, workspaceId, user.id));
+  rt.log.info('workspace deleted', { workspace: workspaceId, userId: user.id });
+  try {
+    await rt.engine.deleteWorkspace(workspaceId);
+  } catch (err) {
+    // Nobody can reach it any more; its versions stay in the bucket either way.
+    rt.log.warn('could not delete the object of a deleted workspace (harmless: nothing points at it)', {
+      workspace: workspaceId,
+      err,
+    });
+  }
+}
+
+/** AppError('not_found') for a workspace the request has not resolved (see the middleware). */
+export function workspaceNotFound(): AppError {
+  return new AppError('not_found', 'That workspace was not found.');
+}
