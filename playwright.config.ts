@@ -99,7 +99,7 @@ export default defineConfig({
         env: {
           PORT: process.env.CC_E2E_PORT ?? '',
           HOST: '127.0.0.1',
-          CC_DB_PATH: join(dataDir, 'app.sqlite'),
+          CC_WORK_DIR: join(dataDir, 'work'),
           CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
           CC_S3_BUCKET: '',
           CC_LOG_LEVEL: 'warn',

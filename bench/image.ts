@@ -177,7 +177,7 @@ async function timeHost(storeEnv: Record<string, string>): Promise<number> {
       HOME: process.env.HOME ?? '/tmp',
       PORT: String(port),
       HOST: '127.0.0.1',
-      CC_DB_PATH: join(data, 'app.sqlite'),
+      CC_WORK_DIR: join(data, 'work'),
       CC_LOG_LEVEL: 'warn',
       ...storeEnv,
     },

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { migrate } from '../src/server/db/migrate.ts';
+import { workspaceMigrations } from '../src/server/db/migrations.ts';
 import type { S3StoreOptions } from '../src/server/persistence/s3-store.ts';
 import { ApiClient, type ServerProcess, startServer } from '../tests/support/server.ts';
 
@@ -122,14 +123,14 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> 
 }
 
 /**
- * An app database (every migration applied) padded with random blobs to about `bytes`, with a
+ * A workspace database (every migration applied) padded with random blobs to about `bytes`, with a
  * `bench_writes` table for the small writes. Returns the file's bytes.
  */
 export function paddedDatabase(bytes: number): Buffer {
   const db = new Database(':memory:');
   try {
     db.exec('BEGIN');
-    migrate(db);
+    migrate(db, workspaceMigrations);
     db.exec('CREATE TABLE bench_pad (id INTEGER PRIMARY KEY, blob BLOB NOT NULL) STRICT');
     db.exec('CREATE TABLE bench_writes (id INTEGER PRIMARY KEY, at TEXT NOT NULL) STRICT');
     const insert = db.prepare('INSERT INTO bench_pad (blob) VALUES (?)');

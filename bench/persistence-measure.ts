@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { migrate } from '../src/server/db/migrate.ts';
+import { objectKind, WORKSPACE } from '../src/server/db/kinds.ts';
 import { createLogger } from '../src/server/log.ts';
-import { Engine } from '../src/server/persistence/engine.ts';
+import { Replica } from '../src/server/persistence/replica.ts';
 import { S3SnapshotStore } from '../src/server/persistence/s3-store.ts';
 import { quickCheck } from '../src/server/persistence/sqlite-file.ts';
+import { WorkingCopy } from '../src/server/persistence/working-copy.ts';
 import { FaultProxy } from '../tests/support/fault-proxy.ts';
 import { ApiClient, type ServerProcess, startServer } from '../tests/support/server.ts';
 import {
@@ -41,17 +42,22 @@ export interface BenchContext {
 
 const log = createLogger('error');
 
-function openEngine(c: BenchContext, key: string, dir: string): { engine: Engine; store: S3SnapshotStore } {
+/** The engine's replica of one workspace object (what every write and read of a workspace goes through). */
+function openEngine(
+  c: BenchContext,
+  key: string,
+  dir: string,
+): { engine: Replica & { start(): Promise<void> }; store: S3SnapshotStore } {
   const store = new S3SnapshotStore(storeOptions(c.target, c.bucket, key));
-  const engine = new Engine({
+  const replica = new Replica({
     store,
-    dbPath: join(c.work, dir, 'app.sqlite'),
+    copy: new WorkingCopy(join(c.work, dir, 'workspace.sqlite'), (db) => db.pragma('foreign_keys = ON')),
+    kind: objectKind(WORKSPACE),
     maxStalenessMs: 0,
     writeAttempts: 8,
-    migrate,
-    configure: (db) => db.pragma('foreign_keys = ON'),
     log,
   });
+  const engine = Object.assign(replica, { start: () => replica.open({ ifAbsent: 'create' }) });
   return { engine, store };
 }
 

@@ -77,7 +77,7 @@ async function checkServer(dir: string): Promise<void> {
       PORT: String(port),
       HOST: '127.0.0.1',
       CC_S3_BUCKET: '',
-      CC_DB_PATH: join(data, 'app.sqlite'),
+      CC_WORK_DIR: join(data, 'work'),
       CC_LOCAL_STORE_DIR: join(data, 'store'),
       CC_RUNTIME: 'container',
     },

@@ -4,8 +4,8 @@ import { guessSessionUser, resolveSession, sessionCookieOptions } from './server
 import { SESSION_COOKIE } from './server/auth/session.ts';
 import { AppError } from './server/errors.ts';
 import { describeError, errorResponse } from './server/http/respond.ts';
-import { isPersistenceError } from './server/persistence/errors.ts';
 import type { Lease } from './server/persistence/engine.ts';
+import { isPersistenceError } from './server/persistence/errors.ts';
 import { getRuntime } from './server/runtime.ts';
 import { workspaceTarget } from './server/workspaces/context.ts';
 import { getMyWorkspace, isWorkspaceId } from './server/workspaces/workspaces.ts';
@@ -62,12 +62,17 @@ const identify = defineMiddleware(async (ctx, next) => {
       ctx.locals.user = session.user;
       if (session.refreshed) {
         const left = Math.max(60, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
-        ctx.cookies.set(SESSION_COOKIE, session.refreshed, sessionCookieOptions(rt, ctx.url, ctx.request, left));
+        ctx.cookies.set(
+          SESSION_COOKIE,
+          session.refreshed,
+          sessionCookieOptions(rt, ctx.url, ctx.request, left),
+        );
       }
     }
     const user = ctx.locals.user;
     const id = target && user ? ('id' in target ? target.id : user.personalWorkspaceId) : undefined;
-    const ws = id && user && isWorkspaceId(id) ? engine.directory.read((db) => getMyWorkspace(db, id, user.id)) : null;
+    const ws =
+      id && user && isWorkspaceId(id) ? engine.directory.read((db) => getMyWorkspace(db, id, user.id)) : null;
     if (ws && target) {
       let replica = null;
       if (target.needsObject) {
@@ -81,7 +86,10 @@ const identify = defineMiddleware(async (ctx, next) => {
     return failure(ctx, err, path);
   } finally {
     // A guess the fresh directory did not confirm: give its lease back whenever it arrives.
-    early?.then((l) => l.release(), () => {});
+    early?.then(
+      (l) => l.release(),
+      () => {},
+    );
   }
   if (!lease) return next();
   try {
@@ -115,7 +123,8 @@ const guard = defineMiddleware((ctx, next) => {
     return ctx.redirect(target === '/' ? '/login' : `/login?next=${encodeURIComponent(target)}`, 303);
   }
   if (path === '/') return ctx.redirect(`/w/${user.personalWorkspaceId}/${ctx.url.search}`, 302);
-  if (MOVED.test(path)) return ctx.redirect(`/w/${user.personalWorkspaceId}${ctx.url.pathname}${ctx.url.search}`, 301);
+  if (MOVED.test(path))
+    return ctx.redirect(`/w/${user.personalWorkspaceId}${ctx.url.pathname}${ctx.url.search}`, 301);
   if (workspaceTarget(path) && !ctx.locals.workspace) {
     return notFound(ctx, isApi);
   }
@@ -130,7 +139,8 @@ function pathOf(url: URL): string {
 
 /** A workspace that does not exist, or that the user does not belong to: the same 404 either way. */
 function notFound(ctx: APIContext, isApi: boolean): Response | Promise<Response> {
-  if (isApi) return errorResponse(new AppError('not_found', 'That workspace was not found.'), ctx.locals.rt.log);
+  if (isApi)
+    return errorResponse(new AppError('not_found', 'That workspace was not found.'), ctx.locals.rt.log);
   return ctx.rewrite('/404');
 }
 

@@ -1,5 +1,12 @@
 import { type ActionAPIContext, defineAction } from 'astro:actions';
-import { clientIp, logIn, logOut, logOutEverywhere, sessionCookieOptions, signUp } from '../server/auth/service.ts';
+import {
+  clientIp,
+  logIn,
+  logOut,
+  logOutEverywhere,
+  sessionCookieOptions,
+  signUp,
+} from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { parseEmail } from '../server/auth/users.ts';
 import { formFields, requireUser, runForm, safeReturnTo } from '../server/http/form.ts';

@@ -20,6 +20,7 @@ export const GET: APIRoute = ({ locals }) => {
     versionId: object?.versionId ?? null,
     openWorkspaces: engine.usage().openWorkspaces,
   };
-  if (degraded.length > 0) return json({ status: 'degraded', ...body, degraded }, 503, { 'Retry-After': '30' });
+  if (degraded.length > 0)
+    return json({ status: 'degraded', ...body, degraded }, 503, { 'Retry-After': '30' });
   return json({ status: 'ready', ...body });
 };

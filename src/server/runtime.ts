@@ -37,7 +37,8 @@ export function getRuntime(): Runtime {
 
 export function createRuntime(config: Config): Runtime {
   const log = createLogger(config.logLevel);
-  const onApplied = (kind: string, migrations: number[]) => log.info('migrations applied', { kind, migrations });
+  const onApplied = (kind: string, migrations: number[]) =>
+    log.info('migrations applied', { kind, migrations });
   const bucket = openBucket(config.store);
   const engine = new Engine({
     bucket,

@@ -15,7 +15,7 @@ describe('POST /api/signup', () => {
     expect(res.status).toBe(201);
     expect(res.body.user.email).toBe(email);
     const cookie = res.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^cc_session=v1\./);
+    expect(cookie).toMatch(/^cc_session=v2\./);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i);
@@ -141,18 +141,25 @@ describe('POST /api/logout', () => {
 });
 
 describe('sessions', () => {
-  it('rejects a tampered cookie', async () => {
+  it('rejects a tampered, re-signed, extended or old-format cookie', async () => {
     const api = new ApiClient(server.url);
-    const user = await api.signUp();
-    const [v, payload, sig] = api.cookie.replace('cc_session=', '').split('.');
-    const forged = Buffer.from(JSON.stringify({ uid: user.id + 1, iat: 1, exp: 4_000_000_000 })).toString(
-      'base64url',
-    );
-    expect(payload).toBeTruthy();
-    api.cookie = `cc_session=${v}.${forged}.${sig}`;
-    const res = await api.get('/api/tasks');
-    expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe('unauthorized');
+    await api.signUp();
+    const good = api.cookie.replace('cc_session=', '');
+    const [v, sid = '', iat, sig] = good.split('.');
+    const flipped = `${sid[0] === 'A' ? 'B' : 'A'}${sid.slice(1)}`;
+    for (const forged of [
+      `${v}.${flipped}.${iat}.${sig}`,
+      `${v}.${sid}.${Number(iat) + 1}.${sig}`,
+      `${good}.extra`,
+      `${good}x`,
+      `v1.${Buffer.from(JSON.stringify({ uid: 1, iat: 1, exp: 4_000_000_000 })).toString('base64url')}.${sig}`,
+    ]) {
+      const res = await new ApiClient(server.url).request('GET', '/api/tasks', undefined, {
+        cookie: `cc_session=${forged}`,
+      });
+      expect(res.status, forged).toBe(401);
+    }
+    expect((await api.get('/api/tasks')).status).toBe(200);
   });
 
   it('answers 401 on every API route without a session', async () => {

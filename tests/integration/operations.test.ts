@@ -13,10 +13,16 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-/** Versions of the database object in the embedded store (one file per version). */
+/** Versions of every object (directory and workspaces) in the embedded store: one file per version. */
 function storedVersions(s: ServerProcess): number {
-  const dir = join(s.dataDir, 'store', 'code-canvas', 'app.sqlite.versions');
-  return readdirSync(dir).filter((f) => /^\d+$/.test(f)).length;
+  const root = join(s.dataDir, 'store', 'code-canvas');
+  const dirs = [
+    join(root, 'directory.sqlite.versions'),
+    ...readdirSync(join(root, 'workspaces'))
+      .filter((d) => d.endsWith('.versions'))
+      .map((d) => join(root, 'workspaces', d)),
+  ];
+  return dirs.reduce((n, dir) => n + readdirSync(dir).filter((f) => /^\d+$/.test(f)).length, 0);
 }
 
 describe('GET /healthz', () => {
@@ -111,7 +117,7 @@ describe('every response', () => {
 });
 
 describe('reads never write', () => {
-  it('uploads nothing for page views, API reads, logins or failed writes', async () => {
+  it('uploads nothing for page views, API reads or failed writes; a login writes only its session', async () => {
     const api = new ApiClient(server.url);
     await api.signUp('reader@example.com', 'reader password');
     await api.post('/api/tasks', { title: 'something to read' });
@@ -120,20 +126,29 @@ describe('reads never write', () => {
     await api.get('/api/tasks?q=thing&sort=due');
     await api.get('/api/projects');
     await fetch(`${server.url}/`, { headers: { cookie: api.cookie } });
+    const ws = (await api.get('/api/workspaces')).body.workspaces[0].id;
+    for (const page of ['/', '/list', '/projects', '/members', '/settings']) {
+      const res = await fetch(`${server.url}/w/${ws}${page}`, { headers: { cookie: api.cookie } });
+      expect(res.status, page).toBe(200);
+    }
+    await fetch(`${server.url}/workspaces`, { headers: { cookie: api.cookie } });
     await fetch(`${server.url}/login`);
-    await new ApiClient(server.url).post('/api/login', {
-      email: 'reader@example.com',
-      password: 'reader password',
-    });
     await new ApiClient(server.url).post('/api/login', {
       email: 'reader@example.com',
       password: 'wrong password',
     });
     await api.post('/api/tasks', { title: '' });
     await api.patch('/api/tasks/999999', { title: 'nope' });
+    await api.post('/api/workspaces', { name: '' });
     expect(storedVersions(server)).toBe(before);
-    await api.post('/api/tasks', { title: 'a real write' });
+    // A session is a directory row: logging in is one write, and only that.
+    await new ApiClient(server.url).post('/api/login', {
+      email: 'reader@example.com',
+      password: 'reader password',
+    });
     expect(storedVersions(server)).toBe(before + 1);
+    await api.post('/api/tasks', { title: 'a real write' });
+    expect(storedVersions(server)).toBe(before + 2);
   });
 });
 

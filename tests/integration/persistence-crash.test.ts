@@ -5,8 +5,10 @@ import {
   downloadObject,
   logsWith,
   missingFrom,
+  personalWorkspaceOf,
   runBounded,
   titlesIn,
+  workspaceKeyOf,
 } from '../support/persistence-helpers.ts';
 import {
   appS3Env,
@@ -44,6 +46,7 @@ describeWithS3('kill -9 during a write storm', (env) => {
     await owner.signUp();
     const onSurvivor = new ApiClient(survivor.url);
     onSurvivor.cookie = owner.cookie;
+    const key = workspaceKeyOf(await personalWorkspaceOf(owner));
 
     const acknowledged: string[] = [];
     const failures: Record<string, number> = {};
@@ -88,26 +91,27 @@ describeWithS3('kill -9 during a write storm', (env) => {
     expect(writesInFlightAtKill).toBeGreaterThan(0);
 
     // Every acknowledged write is in S3, whichever process acknowledged it.
-    const object = await downloadObject(s3, bucket);
+    const object = await downloadObject(s3, bucket, { key });
     const stored = titlesIn(object.bytes);
     expect(missingFrom(stored, acknowledged)).toEqual([]);
 
-    // A new process on the dead one's disk (stale lock, maybe a hot journal) starts from S3's
+    // A new process on the dead one's disk (its lock file, maybe a hot journal) starts from S3's
     // current object — the last acknowledged version or later — and uploads nothing to do so.
-    expect(existsSync(`${victim.dataDir}/app.sqlite.lock`)).toBe(true);
+    expect(existsSync(`${victim.dataDir}/work/.lock`)).toBe(true);
     const t1 = performance.now();
     const next = await startServer({ env: appS3Env(bucket), dataDir: victim.dataDir });
     servers.push(next);
     console.log(`crash: next process ready in ${Math.round(performance.now() - t1)} ms`);
-    expect(logsWith(next, 'database ready')[0]?.etag).toBe(object.etag);
     const client = new ApiClient(next.url);
     client.cookie = owner.cookie;
     const listed = await client.get('/api/tasks');
     expect(listed.status).toBe(200);
+    const opened = logsWith(next, 'database ready').find((l) => l.kind === 'workspace');
+    expect(opened?.etag).toBe(object.etag);
     const titles = new Set<string>(listed.body.tasks.map((t: { title: string }) => t.title));
     expect(missingFrom(titles, acknowledged)).toEqual([]);
     expect(titles).toEqual(stored);
-    expect((await downloadObject(s3, bucket)).etag).toBe(object.etag);
+    expect((await downloadObject(s3, bucket, { key })).etag).toBe(object.etag);
     // And it takes writes.
     expect((await client.post('/api/tasks', { title: 'after the crash' })).status).toBe(201);
   });

@@ -5,8 +5,10 @@ import {
   downloadObject,
   logsWith,
   missingFrom,
+  personalWorkspaceOf,
   runBounded,
   titlesIn,
+  workspaceKeyOf,
 } from '../support/persistence-helpers.ts';
 import {
   appS3Env,
@@ -30,6 +32,8 @@ describeWithS3('S3 faults, through a fault-injecting proxy', (env) => {
   let api: ApiClient;
   /** Every title the server acknowledged with 201, across the tests. */
   const acknowledged: string[] = [];
+  /** The object of the user's personal workspace, where their tasks live. */
+  let workspaceKey: string;
 
   beforeAll(async () => {
     s3 = createTestS3Client(env);
@@ -40,6 +44,7 @@ describeWithS3('S3 faults, through a fault-injecting proxy', (env) => {
     });
     api = new ApiClient(server.url);
     await api.signUp('faults@example.com', 'faults password');
+    workspaceKey = workspaceKeyOf(await personalWorkspaceOf(api));
     await create('before any fault');
   });
   afterAll(async () => {
@@ -57,29 +62,34 @@ describeWithS3('S3 faults, through a fault-injecting proxy', (env) => {
 
   /** The titles in the current S3 object, read directly (not through the proxy). */
   async function storedTitles(): Promise<Set<string>> {
-    return titlesIn((await downloadObject(s3, bucket)).bytes);
+    return titlesIn((await downloadObject(s3, bucket, { key: workspaceKey })).bytes);
   }
 
-  it('uploads nothing for page views, API reads and logins, and revalidates with one conditional GET each', async () => {
+  it('uploads nothing for page views, API reads and failed logins, and revalidates each object it reads once', async () => {
     proxy.takeCounts();
     const reader = new ApiClient(server.url);
-    const requests = [
-      () => api.get('/api/tasks'),
-      () => api.get('/api/projects'),
-      () => api.get('/api/tasks?q=fault&sort=due'),
-      () => fetch(`${server.url}/`, { headers: { cookie: api.cookie } }),
-      () => fetch(`${server.url}/login`),
-      () => reader.post('/api/login', { email: 'faults@example.com', password: 'faults password' }),
-      () => reader.post('/api/login', { email: 'faults@example.com', password: 'wrong password' }),
-      () => api.post('/api/tasks', { title: '' }),
+    // [request, objects it reads: the directory, plus the workspace for task and project routes]
+    const requests: [() => Promise<unknown>, number][] = [
+      [() => api.get('/api/tasks'), 2],
+      [() => api.get('/api/projects'), 2],
+      [() => api.get('/api/tasks?q=fault&sort=due'), 2],
+      [() => fetch(`${server.url}/`, { headers: { cookie: api.cookie }, redirect: 'manual' }), 1],
+      [() => fetch(`${server.url}/login`), 1],
+      [() => reader.post('/api/login', { email: 'faults@example.com', password: 'wrong password' }), 1],
+      [() => api.post('/api/tasks', { title: '' }), 2],
     ];
-    for (const r of requests) await r();
+    for (const [r] of requests) await r();
     const counts = proxy.takeCounts();
+    const reads = requests.reduce((n, [, objects]) => n + objects, 0);
     expect(counts.requests.PUT ?? 0).toBe(0);
     expect(counts.requests.HEAD ?? 0).toBe(0);
-    // One conditional GET per request, each answered 304 Not Modified: nothing downloaded.
-    expect(counts.requests.GET).toBe(requests.length);
-    expect(counts.answers['GET 304']).toBe(requests.length);
+    // One conditional GET per object a request reads, each answered 304 Not Modified: nothing downloaded.
+    expect(counts.requests.GET).toBe(reads);
+    expect(counts.answers['GET 304']).toBe(reads);
+
+    // A login records its session: one directory upload, nothing else.
+    await reader.post('/api/login', { email: 'faults@example.com', password: 'faults password' });
+    expect(proxy.takeCounts().requests.PUT).toBe(1);
   });
 
   const writeFaults: [string, FaultRule][] = [

@@ -1,12 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  DB_KEY,
   downloadObject,
   logsWith,
   missingFrom,
+  personalWorkspaceOf,
   runBounded,
   withDatabase,
+  workspaceKeyOf,
 } from '../support/persistence-helpers.ts';
 import {
   appS3Env,
@@ -27,8 +28,9 @@ describeWithS3('a fleet of servers on one bucket', (env) => {
   let bucket: string;
   let s3: S3Client;
   let fleet: ServerProcess[] = [];
-  /** One user, signed up once: the signing key travels in the database, so the cookie works everywhere. */
+  /** One user, signed up once (every process shares the directory and the signing key): one workspace. */
   const clients: ApiClient[] = [];
+  let workspaceKey: string;
 
   beforeAll(async () => {
     s3 = createTestS3Client(env);
@@ -43,6 +45,7 @@ describeWithS3('a fleet of servers on one bucket', (env) => {
     ];
     const owner = new ApiClient(first.url);
     await owner.signUp();
+    workspaceKey = workspaceKeyOf(await personalWorkspaceOf(owner));
     for (const s of fleet) {
       const c = new ApiClient(s.url);
       c.cookie = owner.cookie;
@@ -87,7 +90,7 @@ describeWithS3('a fleet of servers on one bucket', (env) => {
     expect(acknowledged.length).toBeGreaterThan(0);
 
     // The final object, opened with SQLite: exactly the acknowledged tasks, each once.
-    const object = await downloadObject(s3, bucket, { key: DB_KEY });
+    const object = await downloadObject(s3, bucket, { key: workspaceKey });
     const stored = withDatabase(object.bytes, (db) =>
       (db.prepare('SELECT title FROM tasks').all() as { title: string }[]).map((r) => r.title),
     );

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSnapshotStore } from '../../src/server/persistence/local-store.ts';
-import { S3SnapshotStore } from '../../src/server/persistence/s3-store.ts';
+import { LocalBucket, LocalSnapshotStore } from '../../src/server/persistence/local-store.ts';
+import { S3Bucket, S3SnapshotStore } from '../../src/server/persistence/s3-store.ts';
 import { createTestBucket, deleteTestBucket, describeWithS3, s3StoreOptions } from '../support/s3-env.ts';
 import { defineStoreContract, expectStoreError } from '../support/store-contract.ts';
 
@@ -22,7 +22,7 @@ describe('local snapshot store', () => {
 
   defineStoreContract(
     { conditional: true, versioned: true },
-    () => (key) => new LocalSnapshotStore({ dir, key, keepVersions: 100 }),
+    () => new LocalBucket({ dir, keepVersions: 100 }),
   );
 
   it('keeps only the newest keepVersions versions', async () => {
@@ -99,10 +99,7 @@ describeWithS3('S3 snapshot store on an unversioned bucket', () => {
   });
 
   // Ceph honours conditional puts only on unversioned buckets; on AWS a versioned bucket does both.
-  defineStoreContract(
-    { conditional: true, versioned: false },
-    () => (key) => new S3SnapshotStore(s3StoreOptions(bucket, { key })),
-  );
+  defineStoreContract({ conditional: true, versioned: false }, () => new S3Bucket(s3StoreOptions(bucket)));
 
   it('reports unversioned objects without a version id', async () => {
     const store = new S3SnapshotStore(s3StoreOptions(bucket, { key: 'unversioned/app.sqlite' }));
@@ -151,10 +148,7 @@ describeWithS3('S3 snapshot store on a versioned bucket', () => {
     if (bucket) await deleteTestBucket(bucket);
   });
 
-  defineStoreContract(
-    { conditional: false, versioned: true },
-    () => (key) => new S3SnapshotStore(s3StoreOptions(bucket, { key })),
-  );
+  defineStoreContract({ conditional: false, versioned: true }, () => new S3Bucket(s3StoreOptions(bucket)));
 });
 
 type Reply = { ok: boolean; etag?: string; code?: string; conflicts?: number };

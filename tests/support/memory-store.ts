@@ -68,7 +68,7 @@ export class MemoryStore implements SnapshotStore {
       throw new StoreError('precondition_failed', 'memory: put: precondition failed');
     }
     if ('ifNoneMatch' in condition && cur)
-      throw new StoreError('precondition_failed', 'memory: put: object exists');
+      throw new StoreError('precondition_failed', 'memory: put: precondition failed (an object exists)');
     this.puts++;
     return this.putUnconditionally(Buffer.from(bytes));
   }
@@ -118,7 +118,13 @@ export class MemoryBucket implements Bucket {
       .filter(([key, s]) => key.startsWith(prefix) && s.current)
       .map(([key, s]) => {
         const info = s.current?.info as VersionInfo;
-        return { key, etag: info.etag, size: info.size, lastModified: info.lastModified, versions: s.versions.length };
+        return {
+          key,
+          etag: info.etag,
+          size: info.size,
+          lastModified: info.lastModified,
+          versions: s.versions.length,
+        };
       })
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }

@@ -2,8 +2,33 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import type { ServerProcess } from './server.ts';
 
-/** The object key the app uses by default (CC_DB_KEY). */
+/** The object key the app uses by default (CC_DB_KEY): its folder holds every object. */
 export const DB_KEY = 'code-canvas/app.sqlite';
+
+/** The folder of a CC_DB_KEY ('' or ending in '/'), where the directory and the workspaces live. */
+export function prefixOf(dbKey: string = DB_KEY): string {
+  return dbKey.includes('/') ? dbKey.slice(0, dbKey.lastIndexOf('/') + 1) : '';
+}
+
+/** The directory object's key for a CC_DB_KEY. */
+export function directoryKeyOf(dbKey: string = DB_KEY): string {
+  return `${prefixOf(dbKey)}directory.sqlite`;
+}
+
+/** A workspace object's key for a CC_DB_KEY. */
+export function workspaceKeyOf(workspaceId: string, dbKey: string = DB_KEY): string {
+  return `${prefixOf(dbKey)}workspaces/${workspaceId}.sqlite`;
+}
+
+/** The id of the signed-in client's personal workspace. */
+export async function personalWorkspaceOf(api: {
+  get(path: string): Promise<{ status: number; body: any }>;
+}): Promise<string> {
+  const res = await api.get('/api/workspaces');
+  const ws = (res.body?.workspaces ?? []).find((w: { personal: boolean }) => w.personal);
+  if (!ws) throw new Error(`no personal workspace: ${res.status} ${JSON.stringify(res.body)}`);
+  return ws.id;
+}
 
 /** Downloads the database object (current, or `versionId`) with a raw S3 client. */
 export async function downloadObject(

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The session signing key test servers share (tests only). */
+export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
+
 export interface ServerProcess {
   url: string;
   proc: ChildProcess;
@@ -41,9 +44,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     HOME: process.env.HOME ?? '/tmp',
     PORT: String(port),
     HOST: '127.0.0.1',
-    CC_DB_PATH: join(dataDir, 'app.sqlite'),
+    CC_WORK_DIR: join(dataDir, 'work'),
     CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
     CC_LOG_LEVEL: 'info',
+    // One signing key for every test process, as a fleet shares one (SSM or CC_SESSION_SECRET).
+    CC_SESSION_SECRET: TEST_SESSION_SECRET,
     ...opts.env,
   };
   const proc = spawn(process.execPath, ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

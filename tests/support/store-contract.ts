@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStoreError, type SnapshotStore } from '../../src/server/persistence/store.ts';
+import { type Bucket, isStoreError } from '../../src/server/persistence/store.ts';
 
 /** What the contract suite runs against. */
 export interface ContractCapabilities {
@@ -13,9 +13,6 @@ export interface ContractCapabilities {
   /** Versions are kept: listing and downloading old versions can be tested. */
   versioned: boolean;
 }
-
-/** Opens a store bound to `key` (each test uses its own key, so tests never see each other's objects). */
-export type OpenStore = (key: string) => SnapshotStore;
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -31,18 +28,21 @@ export async function expectStoreError(p: Promise<unknown>, code: string): Promi
 }
 
 /**
- * The snapshot-store contract (src/server/persistence/store.ts), as one suite every implementation
- * passes. Call inside a `describe`; `opener` is called in beforeAll, after the caller's setup ran.
+ * The snapshot-store and bucket contract (src/server/persistence/store.ts), as one suite every
+ * implementation passes — the in-memory test store included, so a test double cannot drift from the
+ * real stores. Call inside a `describe`; `opener` is called in beforeAll, after the caller's setup ran.
+ * Each test works under keys of its own, so tests never see each other's objects.
  */
-export function defineStoreContract(caps: ContractCapabilities, opener: () => OpenStore): void {
-  let openStore: OpenStore;
+export function defineStoreContract(caps: ContractCapabilities, opener: () => Bucket): void {
+  let bucket: Bucket;
   let work: string;
   let n = 0;
-  const freshStore = () => openStore(`contract/${++n}-${randomBytes(3).toString('hex')}/app.sqlite`);
+  const freshPrefix = () => `contract/${++n}-${randomBytes(3).toString('hex')}/`;
+  const freshStore = () => bucket.object(`${freshPrefix()}app.sqlite`);
   const read = (path: string) => readFile(path, 'utf8');
 
   beforeAll(async () => {
-    openStore = opener();
+    bucket = opener();
     work = await mkdtemp(join(tmpdir(), 'cc-contract-'));
   });
   afterAll(async () => {
@@ -175,6 +175,55 @@ export function defineStoreContract(caps: ContractCapabilities, opener: () => Op
       const dest = join(work, 'counter.txt');
       await store.download(dest);
       expect(Number(await read(dest))).toBe(writers * each);
+    });
+  });
+
+  describe('removing and listing', () => {
+    it('removes the current object: absent afterwards, and removing again is no error', async () => {
+      const store = freshStore();
+      await store.put(text('doomed'), { unconditional: true });
+      await store.remove();
+      expect(await store.head()).toBeNull();
+      expect(await store.download(join(work, 'removed.bin'))).toEqual({ status: 'absent' });
+      await store.remove();
+    });
+
+    it.skipIf(!caps.conditional)('lets a removed key be created again with ifNoneMatch', async () => {
+      const store = freshStore();
+      await store.put(text('first life'), { ifNoneMatch: '*' });
+      await store.remove();
+      const again = await store.put(text('second life'), { ifNoneMatch: '*' });
+      expect((await store.head())?.etag).toBe(again.etag);
+    });
+
+    it('lists the current objects under a prefix in key order, with their versions, leaving removed ones out', async () => {
+      const prefix = freshPrefix();
+      const a = bucket.object(`${prefix}a.sqlite`);
+      const c = bucket.object(`${prefix}b/c.sqlite`);
+      const gone = bucket.object(`${prefix}gone.sqlite`);
+      await a.put(text('a1'), { unconditional: true });
+      const a2 = await a.put(text('a-two'), { unconditional: true });
+      const c1 = await c.put(text('ccc'), { unconditional: true });
+      await gone.put(text('x'), { unconditional: true });
+      await gone.remove();
+      await bucket
+        .object(`${freshPrefix()}elsewhere.sqlite`)
+        .put(text('not listed'), { unconditional: true });
+      const listed = await bucket.list(prefix);
+      expect(listed.map((o) => o.key)).toEqual([`${prefix}a.sqlite`, `${prefix}b/c.sqlite`]);
+      expect(listed[0]).toMatchObject({ etag: a2.etag, size: 5, versions: caps.versioned ? 2 : 1 });
+      expect(listed[1]).toMatchObject({ etag: c1.etag, size: 3, versions: 1 });
+    });
+
+    it.skipIf(!caps.versioned)('keeps the versions of a removed object for the operator', async () => {
+      const store = freshStore();
+      const kept = await store.put(text('still here'), { unconditional: true });
+      await store.remove();
+      const dest = join(work, 'kept.bin');
+      if (kept.versionId !== undefined && (await store.listVersions()).length > 0) {
+        await store.download(dest, { versionId: kept.versionId });
+        expect(await read(dest)).toBe('still here');
+      }
     });
   });
 

@@ -23,7 +23,8 @@ const directoryKind = {
 };
 const workspaceKind = {
   name: 'workspace',
-  migrate: (db: Db) => db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'),
+  migrate: (db: Db) =>
+    db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'),
 };
 
 function engine(bucket: MemoryBucket, opts: Partial<EngineOptions> = {}): Engine {
@@ -51,7 +52,11 @@ const notes = (db: Db) =>
   (db.prepare('SELECT body FROM notes ORDER BY id').all() as { body: string }[]).map((r) => r.body);
 const ID = (n: number) => `workspace-${String(n).padStart(4, '0')}`;
 
-async function withWorkspace<T>(e: Engine, id: string, fn: (lease: Awaited<ReturnType<Engine['workspace']>>) => Promise<T> | T): Promise<T> {
+async function withWorkspace<T>(
+  e: Engine,
+  id: string,
+  fn: (lease: Awaited<ReturnType<Engine['workspace']>>) => Promise<T> | T,
+): Promise<T> {
   const lease = await e.workspace(id);
   try {
     return await fn(lease);

@@ -35,6 +35,7 @@ function withBeforePut(
     download: (dest, opts) => store.download(dest, opts),
     head: () => store.head(),
     listVersions: () => store.listVersions(),
+    remove: () => store.remove(),
     put: async (body, condition) => {
       await hook(condition);
       return store.put(body, condition);

@@ -118,7 +118,11 @@ export async function logOutEverywhere(
  * within the idle limit, and the directory must still have the session and its account. Read from
  * the directory copy the request just revalidated, so a logout anywhere counts here at once.
  */
-export function resolveSession(rt: Runtime, token: string | undefined, nowMs: number = Date.now()): CurrentSession | null {
+export function resolveSession(
+  rt: Runtime,
+  token: string | undefined,
+  nowMs: number = Date.now(),
+): CurrentSession | null {
   const parsed = parseSessionToken(token, rt.sessionKey());
   if (!parsed) return null;
   const nowSeconds = Math.floor(nowMs / 1000);
@@ -133,7 +137,10 @@ export function resolveSession(rt: Runtime, token: string | undefined, nowMs: nu
   if (!found) return null;
   // Refresh the idle clock now and then (a new cookie, not a database write).
   const refreshEvery = Math.min(3600, Math.floor(sessionIdleSeconds / 8));
-  const refreshed = nowSeconds - parsed.issuedAt >= refreshEvery ? signSessionToken(parsed.sid, rt.sessionKey(), nowMs) : undefined;
+  const refreshed =
+    nowSeconds - parsed.issuedAt >= refreshEvery
+      ? signSessionToken(parsed.sid, rt.sessionKey(), nowMs)
+      : undefined;
   return { user: found.user, idHash, expiresAt: found.row.expiresAt, refreshed };
 }
 

@@ -35,7 +35,9 @@ export function createSession(
 /** The session with this id hash, unless it is gone or past its absolute lifetime. */
 export function findSession(db: Db, idHash: string, now: Date = new Date()): SessionRow | null {
   const row = db
-    .prepare('SELECT user_id AS userId, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?')
+    .prepare(
+      'SELECT user_id AS userId, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?',
+    )
     .get(idHash) as SessionRow | undefined;
   if (!row || row.expiresAt <= now.toISOString()) return null;
   return row;

@@ -86,7 +86,9 @@ export function createUser(
     });
   }
   const { lastInsertRowid } = db
-    .prepare('INSERT INTO users (email, password_hash, personal_workspace_id, created_at) VALUES (?, ?, ?, ?)')
+    .prepare(
+      'INSERT INTO users (email, password_hash, personal_workspace_id, created_at) VALUES (?, ?, ?, ?)',
+    )
     .run(email, passwordHash, personalWorkspaceId, now.toISOString());
   const id = Number(lastInsertRowid);
   insertWorkspace(db, { id: personalWorkspaceId, name: PERSONAL_NAME, personal: true, ownerId: id }, now);
@@ -104,6 +106,8 @@ export function getUserById(db: Db, id: number): User | null {
 
 /** The user and their password hash, for logging in. Email comparison ignores case. */
 export function getUserCredentials(db: Db, email: string): (User & { passwordHash: string }) | null {
-  const row = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).get(email) as UserRow | undefined;
+  const row = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).get(email) as
+    | UserRow
+    | undefined;
   return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
 }

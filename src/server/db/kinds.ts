@@ -2,7 +2,14 @@ import Database from 'better-sqlite3';
 import type { ObjectKind } from '../persistence/replica.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { migrate } from './migrate.ts';
-import { DIRECTORY, type DbKind, directoryMigrations, knownMigrations, WORKSPACE, workspaceMigrations } from './migrations.ts';
+import {
+  type DbKind,
+  DIRECTORY,
+  directoryMigrations,
+  knownMigrations,
+  WORKSPACE,
+  workspaceMigrations,
+} from './migrations.ts';
 
 /**
  * The directory and workspace kinds for the engine: their migrations, run when an object is opened,
@@ -58,4 +65,4 @@ export function schemaProblem(path: string, kind: DbKind): string | null {
   }
 }
 
-export { DIRECTORY, type DbKind, WORKSPACE };
+export { type DbKind, DIRECTORY, WORKSPACE };

@@ -64,8 +64,9 @@ export async function splitLegacy(opts: SplitOptions): Promise<string | null> {
     }
     const old = new Database(legacyFile, { readonly: true, fileMustExist: true });
     try {
-      const seed = (old.prepare("SELECT value FROM meta WHERE key = 'session_key'").get() as { value: string } | undefined)
-        ?.value;
+      const seed = (
+        old.prepare("SELECT value FROM meta WHERE key = 'session_key'").get() as { value: string } | undefined
+      )?.value;
       if (!seed) throw new Error(`${legacy.location} is not a Code Canvas database (no meta.session_key)`);
       const users = old
         .prepare('SELECT id, email, password_hash, created_at FROM users ORDER BY id')
@@ -82,7 +83,8 @@ export async function splitLegacy(opts: SplitOptions): Promise<string | null> {
         const file = join(opts.scratchDir, `ws-${id}.sqlite`);
         try {
           buildWorkspace(old, user.id, file, stamp, res.etag);
-          if (await putWorkspace(bucket.object(`${opts.prefix}workspaces/${id}.sqlite`), file, res.etag)) created++;
+          if (await putWorkspace(bucket.object(`${opts.prefix}workspaces/${id}.sqlite`), file, res.etag))
+            created++;
         } finally {
           rmSync(file, { force: true });
         }
@@ -109,7 +111,10 @@ export async function splitLegacy(opts: SplitOptions): Promise<string | null> {
 
 /** The personal workspace id of legacy account `userId`: the same on every instance, unguessable without the seed. */
 export function legacyWorkspaceId(seed: string, userId: number): string {
-  return createHmac('sha256', seed).update(`code-canvas split: workspace of user ${userId}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', seed)
+    .update(`code-canvas split: workspace of user ${userId}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /**
@@ -145,7 +150,8 @@ async function putWorkspace(store: SnapshotStore, file: string, legacyEtag: stri
 function readMeta(file: string, key: string): string | undefined {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
   } catch {
     return undefined;
   } finally {
@@ -153,7 +159,13 @@ function readMeta(file: string, key: string): string | undefined {
   }
 }
 
-function buildWorkspace(old: Database.Database, userId: number, file: string, stamp: Date, legacyEtag: string): void {
+function buildWorkspace(
+  old: Database.Database,
+  userId: number,
+  file: string,
+  stamp: Date,
+  legacyEtag: string,
+): void {
   rmSync(file, { force: true });
   const db = new Database(file);
   try {
@@ -165,12 +177,22 @@ function buildWorkspace(old: Database.Database, userId: number, file: string, st
         'INSERT INTO projects (id, name, is_inbox, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
       );
       const projects = old
-        .prepare('SELECT id, name, is_inbox, created_at, updated_at FROM projects WHERE user_id = ? ORDER BY id')
-        .all(userId) as { id: number; name: string; is_inbox: number; created_at: string; updated_at: string }[];
+        .prepare(
+          'SELECT id, name, is_inbox, created_at, updated_at FROM projects WHERE user_id = ? ORDER BY id',
+        )
+        .all(userId) as {
+        id: number;
+        name: string;
+        is_inbox: number;
+        created_at: string;
+        updated_at: string;
+      }[];
       for (const p of projects) insertProject.run(p.id, p.name, p.is_inbox, p.created_at, p.updated_at);
       if (!projects.some((p) => p.is_inbox === 1)) {
         const at = stamp.toISOString();
-        db.prepare("INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('Inbox', 1, ?, ?)").run(at, at);
+        db.prepare(
+          "INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('Inbox', 1, ?, ?)",
+        ).run(at, at);
       }
       const insertTask = db.prepare(
         `INSERT INTO tasks (id, project_id, title, description, status, priority, due_date, created_by, updated_by, created_at, updated_at)
@@ -227,7 +249,11 @@ function buildDirectory(
   }
 }
 
-async function forEachBounded<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachBounded<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { type Config, type Env, loadConfig } from '../config.ts';
-import { DIRECTORY, type DbKind, schemaProblem, WORKSPACE } from '../db/kinds.ts';
+import { type DbKind, DIRECTORY, schemaProblem, WORKSPACE } from '../db/kinds.ts';
 import { assertWorkspaceId } from './engine.ts';
 import { openBucket } from './open-store.ts';
 import {
@@ -230,7 +230,9 @@ function targetOf(v: Record<string, string | boolean | undefined>, config: Confi
 async function listObjects(bucket: Bucket, config: Config, json: boolean): Promise<string> {
   const objects = await bucket.list(config.prefix);
   const directoryKey = `${config.prefix}directory.sqlite`;
-  const known = objects.some((o) => o.key === directoryKey) ? await workspaceIds(bucket.object(directoryKey)) : null;
+  const known = objects.some((o) => o.key === directoryKey)
+    ? await workspaceIds(bucket.object(directoryKey))
+    : null;
   const rows = objects.map((o) => {
     const ws = new RegExp(`^${escapeRegExp(config.prefix)}workspaces/([A-Za-z0-9_-]+)\\.sqlite$`).exec(o.key);
     const kind =
@@ -249,7 +251,14 @@ async function listObjects(bucket: Bucket, config: Config, json: boolean): Promi
   if (rows.length === 0) return `no objects under ${bucket.location}/${config.prefix}`;
   return table([
     ['KEY', 'KIND', 'SIZE', 'ETAG', 'VERSIONS', 'LAST MODIFIED'],
-    ...rows.map((r) => [r.key, r.kind, formatSize(r.size), r.etag, String(r.versions), formatDate(r.lastModified)]),
+    ...rows.map((r) => [
+      r.key,
+      r.kind,
+      formatSize(r.size),
+      r.etag,
+      String(r.versions),
+      formatDate(r.lastModified),
+    ]),
   ]);
 }
 

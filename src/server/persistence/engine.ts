@@ -75,7 +75,11 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.#opts = { now: () => performance.now(), ...opts };
-    this.directory = this.#replica(this.directoryKey, join(opts.workDir, 'directory.sqlite'), opts.directoryKind);
+    this.directory = this.#replica(
+      this.directoryKey,
+      join(opts.workDir, 'directory.sqlite'),
+      opts.directoryKind,
+    );
   }
 
   get directoryKey(): string {
@@ -176,7 +180,8 @@ export class Engine {
 
   #entry(id: string, how: () => Parameters<Replica['open']>[0]): Entry {
     const existing = this.#workspaces.get(id);
-    if (existing && existing.replica.state !== 'failed' && existing.replica.state !== 'closed') return existing;
+    if (existing && existing.replica.state !== 'failed' && existing.replica.state !== 'closed')
+      return existing;
     const replica = this.#replica(
       this.workspaceKey(id),
       join(this.#opts.workDir, 'workspaces', `${id}.sqlite`),

@@ -388,7 +388,9 @@ export class Replica {
     this.stats.batchedWrites += batch.length;
     try {
       if (this.#degraded !== undefined) {
-        throw new PersistenceError('corrupt', `nothing was saved: ${this.#degraded}`, { retryAfterSeconds: 30 });
+        throw new PersistenceError('corrupt', `nothing was saved: ${this.#degraded}`, {
+          retryAfterSeconds: 30,
+        });
       }
       for (let attempt = 1; attempt <= this.#opts.writeAttempts; attempt++) {
         const outcome = await this.#applyBatch(batch, { mustUpload: false });
@@ -427,7 +429,10 @@ export class Replica {
    * One round: apply the batch locally (working-copy.ts), and if it committed, stream the image to
    * the store under the condition the copy's object sets; ack or revert by the answer.
    */
-  async #applyBatch(batch: Job[], o: { mustUpload: boolean; failFast?: boolean }): Promise<'done' | 'conflict'> {
+  async #applyBatch(
+    batch: Job[],
+    o: { mustUpload: boolean; failFast?: boolean },
+  ): Promise<'done' | 'conflict'> {
     // A copy left stale by a failed revert holds an unacknowledged commit: download the object again.
     if (this.copy.stale) await this.#revalidateLocked({ force: true });
     const { committed, results } = this.copy.apply(
@@ -449,10 +454,13 @@ export class Replica {
     } catch (err) {
       const revertError = this.copy.revert();
       if (revertError) {
-        this.#log.error('could not restore the local copy after a failed upload; reads go on, the next write reloads it', {
-          store: this.store.location,
-          err: revertError,
-        });
+        this.#log.error(
+          'could not restore the local copy after a failed upload; reads go on, the next write reloads it',
+          {
+            store: this.store.location,
+            err: revertError,
+          },
+        );
       }
       if (isStoreError(err, 'precondition_failed')) return 'conflict';
       // A put whose answer was lost may have landed: the store may now be ahead of this copy, so the

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -135,48 +135,4 @@ export function readHeader(path: string): Buffer {
 export function pageSizeOf(header: Buffer): number {
   const raw = header.readUInt16BE(16);
   return raw === 1 ? 65536 : raw;
-}
-
-/** Rows changed by INSERT/UPDATE/DELETE plus schema changes, to tell whether a transaction wrote anything. */
-export function changeMarker(db: Db): string {
-  const changes = (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
-  const schema = db.pragma('schema_version', { simple: true }) as number;
-  return `${changes}:${schema}`;
-}
-
-/**
- * Claims the working copy for this process with a `<path>.lock` file holding its pid: two servers
- * sharing one CC_DB_PATH would replace each other's file. A lock left by a process that is gone (or
- * by an earlier process with our pid, as happens to PID 1 in containers) is taken over.
- * Returns a function that releases it.
- */
-export function lockWorkingCopy(path: string): () => void {
-  const lock = `${path}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `${path} is in use by another server (pid ${pid}); give each process its own CC_DB_PATH`,
-        );
-      }
-      rmSync(lock, { force: true });
-    }
-  }
-  throw new Error(`could not lock ${path}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

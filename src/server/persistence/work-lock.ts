@@ -20,9 +20,7 @@ export function lockWorkDir(dir: string): () => void {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new Error(
-        `${dir} is in use by another server process; give each process its own CC_WORK_DIR`,
-      );
+      throw new Error(`${dir} is in use by another server process; give each process its own CC_WORK_DIR`);
     }
     throw err;
   }

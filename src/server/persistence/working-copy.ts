@@ -98,7 +98,10 @@ export class WorkingCopy {
     }
     const { writer: w, reader } = conns;
     if (!checkpoint(w)) {
-      throw new PersistenceError('unavailable', 'the local database is busy (checkpoint incomplete); try again');
+      throw new PersistenceError(
+        'unavailable',
+        'the local database is busy (checkpoint incomplete); try again',
+      );
     }
     const schemaBefore = schemaVersion(w);
     const results: JobResult[] = [];
@@ -211,11 +214,10 @@ function schemaVersion(db: Db): number {
 export function diskFull(err: unknown): PersistenceError | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'SQLITE_IOERR_WRITE') {
-    return new PersistenceError(
-      'unavailable',
-      'the server ran out of local disk space; nothing was saved',
-      { cause: err, retryAfterSeconds: 5 },
-    );
+    return new PersistenceError('unavailable', 'the server ran out of local disk space; nothing was saved', {
+      cause: err,
+      retryAfterSeconds: 5,
+    });
   }
   return undefined;
 }

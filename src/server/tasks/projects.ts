@@ -43,9 +43,7 @@ function toProject(r: ProjectRow): Project {
 
 /** The workspace's projects, Inbox first, then by name. `db` is the workspace's database. */
 export function listProjects(db: Db): Project[] {
-  const rows = db
-    .prepare(`${SELECT} ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`)
-    .all() as ProjectRow[];
+  const rows = db.prepare(`${SELECT} ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`).all() as ProjectRow[];
   return rows.map(toProject);
 }
 

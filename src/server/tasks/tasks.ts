@@ -137,7 +137,13 @@ export function createTask(db: Db, actor: number, input: TaskInput, now: Date = 
  * Changes the given fields of one of the workspace's tasks, recording `actor` as the last to change
  * it. A patch that changes nothing writes nothing.
  */
-export function updateTask(db: Db, actor: number, id: number, patch: TaskInput, now: Date = new Date()): Task {
+export function updateTask(
+  db: Db,
+  actor: number,
+  id: number,
+  patch: TaskInput,
+  now: Date = new Date(),
+): Task {
   const task = getTask(db, id);
   const next = {
     title: patch.title ?? task.title,

@@ -50,9 +50,12 @@ export function createInvitation(
        WHERE m.workspace_id = ? AND u.email = ?`,
     )
     .get(workspaceId, email);
-  if (member) throw new AppError('conflict', `${email} is already a member of this workspace.`, { field: 'email' });
+  if (member)
+    throw new AppError('conflict', `${email} is already a member of this workspace.`, { field: 'email' });
   const existing = db
-    .prepare('SELECT id, email, workspace_id, created_at FROM invitations WHERE workspace_id = ? AND email = ?')
+    .prepare(
+      'SELECT id, email, workspace_id, created_at FROM invitations WHERE workspace_id = ? AND email = ?',
+    )
     .get(workspaceId, email) as InvitationRow | undefined;
   if (existing) return toInvitation(existing);
   const id = randomBytes(16).toString('base64url');
@@ -66,7 +69,9 @@ export function createInvitation(
 /** The pending invitations of a workspace (for its owners' members page). */
 export function listWorkspaceInvitations(db: Db, workspaceId: string): Invitation[] {
   const rows = db
-    .prepare('SELECT id, email, workspace_id, created_at FROM invitations WHERE workspace_id = ? ORDER BY created_at')
+    .prepare(
+      'SELECT id, email, workspace_id, created_at FROM invitations WHERE workspace_id = ? ORDER BY created_at',
+    )
     .all(workspaceId) as InvitationRow[];
   return rows.map(toInvitation);
 }
@@ -103,11 +108,9 @@ export function acceptInvitation(
   db.prepare('DELETE FROM invitations WHERE id = ?').run(inv.id);
   const already = getMyWorkspace(db, inv.workspace_id, user.id);
   if (already) return already;
-  db.prepare("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'member', ?)").run(
-    inv.workspace_id,
-    user.id,
-    now.toISOString(),
-  );
+  db.prepare(
+    "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'member', ?)",
+  ).run(inv.workspace_id, user.id, now.toISOString());
   return getMyWorkspace(db, inv.workspace_id, user.id) as MyWorkspace;
 }
 

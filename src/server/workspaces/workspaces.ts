@@ -113,11 +113,9 @@ export function insertWorkspace(
   db.prepare(
     'INSERT INTO workspaces (id, name, personal, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
   ).run(ws.id, ws.name, ws.personal ? 1 : 0, ws.ownerId, at, at);
-  db.prepare("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)").run(
-    ws.id,
-    ws.ownerId,
-    at,
-  );
+  db.prepare(
+    "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
+  ).run(ws.id, ws.ownerId, at);
   return { id: ws.id, name: ws.name, personal: ws.personal, createdAt: at, role: 'owner' };
 }
 
@@ -130,7 +128,11 @@ export function renameWorkspace(
 ): MyWorkspace {
   const ws = requireOwner(db, workspaceId, userId, 'rename it');
   if (ws.name === name) return ws;
-  db.prepare('UPDATE workspaces SET name = ?, updated_at = ? WHERE id = ?').run(name, now.toISOString(), workspaceId);
+  db.prepare('UPDATE workspaces SET name = ?, updated_at = ? WHERE id = ?').run(
+    name,
+    now.toISOString(),
+    workspaceId,
+  );
   return { ...ws, name };
 }
 

@@ -1,1 +1,5 @@
-export { deleteTaskRoute as DELETE, getTaskRoute as GET, updateTaskRoute as PATCH } from '../../../server/http/routes/tasks.ts';
+export {
+  deleteTaskRoute as DELETE,
+  getTaskRoute as GET,
+  updateTaskRoute as PATCH,
+} from '../../../server/http/routes/tasks.ts';

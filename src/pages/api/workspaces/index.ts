@@ -1,1 +1,4 @@
-export { createWorkspaceRoute as POST, listWorkspacesRoute as GET } from '../../../server/http/routes/workspaces.ts';
+export {
+  createWorkspaceRoute as POST,
+  listWorkspacesRoute as GET,
+} from '../../../server/http/routes/workspaces.ts';

@@ -43,7 +43,9 @@ export const renameWorkspaceRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const name = parseWorkspaceName((await readBody(ctx)).name);
-  const renamed = await ctx.locals.rt.engine.directory.write((db) => renameWorkspace(db, ws.id, user.id, name));
+  const renamed = await ctx.locals.rt.engine.directory.write((db) =>
+    renameWorkspace(db, ws.id, user.id, name),
+  );
   return json({ workspace: view(renamed) });
 });
 
@@ -66,7 +68,8 @@ export const removeMemberRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const raw = ctx.params.userId ?? '';
-  if (!/^\d{1,15}$/.test(raw)) throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
+  if (!/^\d{1,15}$/.test(raw))
+    throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
   const target = Number(raw);
   await ctx.locals.rt.engine.directory.write((db) => removeMember(db, ws.id, user.id, target));
   return new Response(null, { status: 204 });

@@ -1,1 +1,5 @@
-export { deleteWorkspaceRoute as DELETE, getWorkspaceRoute as GET, renameWorkspaceRoute as PATCH } from '../../../../server/http/routes/workspaces.ts';
+export {
+  deleteWorkspaceRoute as DELETE,
+  getWorkspaceRoute as GET,
+  renameWorkspaceRoute as PATCH,
+} from '../../../../server/http/routes/workspaces.ts';

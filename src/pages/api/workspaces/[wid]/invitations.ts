@@ -1,1 +1,4 @@
-export { createInvitationRoute as POST, listWorkspaceInvitationsRoute as GET } from '../../../../server/http/routes/workspaces.ts';
+export {
+  createInvitationRoute as POST,
+  listWorkspaceInvitationsRoute as GET,
+} from '../../../../server/http/routes/workspaces.ts';

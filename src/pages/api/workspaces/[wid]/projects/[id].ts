@@ -1,1 +1,5 @@
-export { deleteProjectRoute as DELETE, getProjectRoute as GET, renameProjectRoute as PATCH } from '../../../../../server/http/routes/projects.ts';
+export {
+  deleteProjectRoute as DELETE,
+  getProjectRoute as GET,
+  renameProjectRoute as PATCH,
+} from '../../../../../server/http/routes/projects.ts';

@@ -1,1 +1,4 @@
-export { createProjectRoute as POST, listProjectsRoute as GET } from '../../../../../server/http/routes/projects.ts';
+export {
+  createProjectRoute as POST,
+  listProjectsRoute as GET,
+} from '../../../../../server/http/routes/projects.ts';
