@@ -194,7 +194,7 @@ export interface FleetResult {
 }
 
 /**
- * `processes` servers on one key, `writes` task creations spread round-robin across them with
+ * `processes` servers on one workspace (the owner's personal one), `writes` task creations spread round-robin across them with
  * `concurrency` in flight; then the S3 object is opened with SQLite and checked against the
  * acknowledged set.
  */
@@ -211,6 +211,8 @@ export async function runFleet(
     servers.push(...(await Promise.all(Array.from({ length: o.processes - 1 }, () => startServer({ env })))));
     const owner = new ApiClient((servers[0] as ServerProcess).url);
     await owner.signUp();
+    const workspaces = (await owner.get('/api/workspaces')).body.workspaces as { id: string }[];
+    const workspaceKey = `${key.slice(0, key.lastIndexOf('/') + 1)}workspaces/${workspaces[0]?.id}.sqlite`;
     const clients = servers.map((s) => {
       const c = new ApiClient(s.url);
       c.cookie = owner.cookie;
@@ -240,7 +242,7 @@ export async function runFleet(
     );
     const ms = performance.now() - t0;
     const stored = inDatabase(
-      await getBytes(s3, bucket, key),
+      await getBytes(s3, bucket, workspaceKey),
       (db) =>
         new Set((db.prepare('SELECT title FROM tasks').all() as { title: string }[]).map((r) => r.title)),
     );

@@ -18,6 +18,13 @@ const benches: { name: string; file: string; skip?: string }[] = [
       : 'set CC_TEST_S3_ENDPOINT (and its credentials) to an S3 to measure',
   },
   {
+    name: 'fleet',
+    file: 'bench/fleet.ts',
+    skip: process.env.CC_TEST_S3_ENDPOINT
+      ? undefined
+      : 'set CC_TEST_S3_ENDPOINT (and its credentials) to an S3 to measure',
+  },
+  {
     name: 'image',
     file: 'bench/image.ts',
     skip: dockerUp ? undefined : 'no Docker engine answers (`docker info`)',

@@ -12,7 +12,7 @@ test.describe('accounts', () => {
       .getByRole('link')
       .getAttribute('href');
     const taskPath = href?.split('?')[0] ?? '';
-    expect(taskPath).toMatch(/^\/tasks\/\d+$/);
+    expect(taskPath).toMatch(/^\/w\/[\w-]{22}\/tasks\/\d+$/);
 
     await page.context().clearCookies();
     await signUp(page, uniqueEmail('other'));
@@ -23,7 +23,7 @@ test.describe('accounts', () => {
     await page.goto('/projects');
     await expect(page.getByText('Secret project')).toHaveCount(0);
 
-    // Another user's task id answers exactly like a missing one.
+    // Another user's workspace answers exactly like a missing page.
     for (const path of [taskPath, `${taskPath}/delete`]) {
       const response = await page.goto(path);
       expect(response?.status(), path).toBe(404);

@@ -16,7 +16,7 @@ test.describe('projects', () => {
     // A duplicate name is refused next to the field, with the typed name kept.
     await page.getByLabel('Name', { exact: true }).fill('home');
     await page.getByRole('button', { name: 'Add project' }).click();
-    await expect(page.getByText('You already have a project called "home".')).toBeVisible();
+    await expect(page.getByText('This workspace already has a project called "home".')).toBeVisible();
     await expect(page.getByLabel('Name', { exact: true })).toHaveValue('home');
 
     // New tasks go to the project the board is filtered by.

@@ -92,6 +92,20 @@ describeWithS3('S3 faults, through a fault-injecting proxy', (env) => {
     expect(proxy.takeCounts().requests.PUT).toBe(1);
   });
 
+  it('revalidates the directory and the workspace in parallel: one round trip of latency, not two', async () => {
+    proxy.latencyMs = 500;
+    try {
+      proxy.takeCounts();
+      expect((await api.get('/api/tasks')).status).toBe(200);
+      const counts = proxy.takeCounts();
+      expect(counts.requests.GET).toBe(2);
+      // Both conditional GETs were at S3 at the same time.
+      expect(counts.maxInFlight).toBe(2);
+    } finally {
+      proxy.latencyMs = 0;
+    }
+  });
+
   const writeFaults: [string, FaultRule][] = [
     ['connections reset', { mode: 'reset', methods: ['PUT'] }],
     ['a stall past the timeout', { mode: 'stall', methods: ['PUT'], delayMs: 30_000 }],

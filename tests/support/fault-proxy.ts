@@ -47,6 +47,8 @@ export interface ProxyCounts {
   resets: number;
   /** Bodies of the requests whose answers `drop-response` cut (for a put: what may have landed). */
   dropped: { method: string; body: Buffer }[];
+  /** Most forwarded requests in flight at once (requests a client sent in parallel overlap here). */
+  maxInFlight: number;
 }
 
 /**
@@ -65,9 +67,16 @@ export class FaultProxy {
   private readonly timers = new Set<NodeJS.Timeout>();
   private held: { req: http.IncomingMessage; res: http.ServerResponse }[] = [];
   private _port = 0;
+  private inFlight = 0;
   counts: ProxyCounts = emptyCounts();
+  /**
+   * A fixed delay added to every forwarded request each way (before it is sent on, and before its
+   * answer is passed back): a far-away S3 on loopback. 0 by default.
+   */
+  latencyMs: number;
 
-  constructor(upstream: string) {
+  constructor(upstream: string, opts: { latencyMs?: number } = {}) {
+    this.latencyMs = opts.latencyMs ?? 0;
     this.upstream = new URL(upstream);
     this.http = http.createServer((req, res) => this.handle(req, res));
     this.http.keepAliveTimeout = 5_000;
@@ -206,6 +215,22 @@ export class FaultProxy {
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse, method: string, drop: boolean): void {
+    this.inFlight++;
+    this.counts.maxInFlight = Math.max(this.counts.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
+    if (this.latencyMs > 0) {
+      req.pause();
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.send(req, res, method, drop);
+      }, this.latencyMs);
+      this.timers.add(t);
+      return;
+    }
+    this.send(req, res, method, drop);
+  }
+
+  private send(req: http.IncomingMessage, res: http.ServerResponse, method: string, drop: boolean): void {
     bump(this.counts.forwarded, method);
     const up = http.request({
       host: this.upstream.hostname,
@@ -222,8 +247,18 @@ export class FaultProxy {
         this.dropMidResponse(req, res, upRes);
         return;
       }
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
+      const answer = () => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      };
+      if (this.latencyMs > 0) {
+        upRes.pause();
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          answer();
+        }, this.latencyMs);
+        this.timers.add(t);
+      } else answer();
     });
     up.on('error', () => req.socket.destroy());
     if (drop) {
@@ -254,7 +289,7 @@ export class FaultProxy {
 }
 
 function emptyCounts(): ProxyCounts {
-  return { requests: {}, forwarded: {}, answers: {}, faulted: {}, resets: 0, dropped: [] };
+  return { requests: {}, forwarded: {}, answers: {}, faulted: {}, resets: 0, dropped: [], maxInFlight: 0 };
 }
 
 function bump(rec: Record<string, number>, key: string): void {
