@@ -66,7 +66,7 @@ export const server = {
     const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
-    await ws.replica.write((db) => createTask(db, user.id, input));
+    await ws.replica.write((db) => createTask(db, user.id, input, { quota: ctx.locals.rt.config.quota }));
     return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
   }),
 
@@ -76,7 +76,7 @@ export const server = {
     const id = parseId(form.get('id'), 'id');
     // A form always sends every field: an empty due date means "no due date".
     const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: true });
-    await ws.replica.write((db) => updateTask(db, user.id, id, input));
+    await ws.replica.write((db) => updateTask(db, user.id, id, input, { quota: ctx.locals.rt.config.quota }));
     return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
   }),
 
@@ -101,7 +101,7 @@ export const server = {
     requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const name = parseProjectName(form.get('name'));
-    await ws.replica.write((db) => createProject(db, name));
+    await ws.replica.write((db) => createProject(db, name, { quota: ctx.locals.rt.config.quota }));
     return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/projects`);
   }),
 

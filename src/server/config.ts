@@ -47,6 +47,8 @@ export interface Config {
   cookieSecure: 'auto' | 'always' | 'never';
   /** Largest JSON API request body, in bytes. */
   bodyLimitBytes: number;
+  /** Per-workspace limits (tasks, projects, bytes) and how many workspaces one account may own. */
+  quota: { tasks: number; projects: number; bytes: number; workspacesPerAccount: number };
   loginRateLimit: { perIp: number; perAccount: number; windowMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
@@ -129,6 +131,12 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxAgeSeconds: r.int('CC_SESSION_MAX_AGE_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     cookieSecure: r.oneOf('CC_COOKIE_SECURE', ['auto', 'always', 'never'] as const, 'auto'),
     bodyLimitBytes: r.int('CC_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
+    quota: {
+      tasks: r.int('CC_QUOTA_TASKS', 5000, 1, 10_000_000),
+      projects: r.int('CC_QUOTA_PROJECTS', 200, 1, 1_000_000),
+      bytes: r.int('CC_QUOTA_WORKSPACE_MB', 20, 1, 100_000) * 1024 * 1024,
+      workspacesPerAccount: r.int('CC_QUOTA_WORKSPACES', 20, 1, 100_000),
+    },
     loginRateLimit: {
       perIp: r.int('CC_LOGIN_LIMIT_PER_IP', 20, 1, 1_000_000),
       perAccount: r.int('CC_LOGIN_LIMIT_PER_ACCOUNT', 5, 1, 1_000_000),

@@ -9,6 +9,7 @@ export type AppErrorCode =
   | 'forbidden' // 403: a member asking for what only an owner may do
   | 'not_found' // 404: absent, or belongs to someone else (never 403 for what one may not see)
   | 'conflict' // 409: e.g. the email is taken
+  | 'quota_exceeded' // 409: a workspace or account limit; deleting something makes room
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
   | 'rate_limited'; // 429, with retryAfterSeconds
@@ -45,6 +46,7 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  quota_exceeded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

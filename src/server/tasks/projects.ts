@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
+import { assertQuota, type WorkspaceQuota } from './quota.ts';
 
 export interface Project {
   id: number;
@@ -60,7 +61,14 @@ export function getInbox(db: Db): Project {
 }
 
 /** Creates a project; names are unique in a workspace, ignoring case. */
-export function createProject(db: Db, name: string, now: Date = new Date(), isInbox = false): Project {
+export function createProject(
+  db: Db,
+  name: string,
+  opts: { now?: Date; isInbox?: boolean; quota?: WorkspaceQuota } = {},
+): Project {
+  const now = opts.now ?? new Date();
+  const isInbox = opts.isInbox ?? false;
+  if (opts.quota) assertQuota(db, opts.quota, 'project');
   assertNameFree(db, name);
   const at = now.toISOString();
   const { lastInsertRowid } = db

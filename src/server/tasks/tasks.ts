@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { getInbox, getProject } from './projects.ts';
+import { assertQuota, type WorkspaceQuota } from './quota.ts';
 import type { TaskFilter, TaskInput, TaskPriority, TaskStatus } from './validation.ts';
 
 export interface Task {
@@ -34,6 +35,12 @@ interface TaskRow {
   updated_at: string;
   created_by: number | null;
   updated_by: number | null;
+}
+
+/** What a write may be told: the clock (tests) and the workspace's limits (the app always passes them). */
+export interface WriteOptions {
+  now?: Date;
+  quota?: WorkspaceQuota;
 }
 
 const SELECT = `
@@ -109,8 +116,10 @@ export function getTask(db: Db, id: number): Task {
  * Creates a task (in the Inbox unless `projectId` names one of the workspace's projects), recording
  * `actor` (a directory user id) as its creator.
  */
-export function createTask(db: Db, actor: number, input: TaskInput, now: Date = new Date()): Task {
+export function createTask(db: Db, actor: number, input: TaskInput, opts: WriteOptions = {}): Task {
+  const now = opts.now ?? new Date();
   if (input.title === undefined) throw new AppError('invalid', 'Title is required.', { field: 'title' });
+  if (opts.quota) assertQuota(db, opts.quota, 'task');
   const projectId = input.projectId ? ownProject(db, input.projectId) : getInbox(db).id;
   const at = now.toISOString();
   const { lastInsertRowid } = db
@@ -142,8 +151,9 @@ export function updateTask(
   actor: number,
   id: number,
   patch: TaskInput,
-  now: Date = new Date(),
+  opts: WriteOptions = {},
 ): Task {
+  const now = opts.now ?? new Date();
   const task = getTask(db, id);
   const next = {
     title: patch.title ?? task.title,
@@ -161,6 +171,8 @@ export function updateTask(
     next.dueDate === task.dueDate &&
     next.projectId === task.projectId;
   if (unchanged) return task;
+  // Past the byte limit only changes that cannot grow the file go through (a status change, say).
+  if (opts.quota && next.description.length > task.description.length) assertQuota(db, opts.quota, 'change');
   db.prepare(
     `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, due_date = ?, project_id = ?,
        updated_by = ?, updated_at = ?

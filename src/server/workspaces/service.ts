@@ -3,7 +3,13 @@ import { AppError, isAppError } from '../errors.ts';
 import { isPersistenceError } from '../persistence/errors.ts';
 import type { Runtime } from '../runtime.ts';
 import { createProject, INBOX } from '../tasks/projects.ts';
-import { deleteWorkspaceRow, insertWorkspace, type MyWorkspace, newWorkspaceId } from './workspaces.ts';
+import {
+  assertMayOwnAnother,
+  deleteWorkspaceRow,
+  insertWorkspace,
+  type MyWorkspace,
+  newWorkspaceId,
+} from './workspaces.ts';
 
 /**
  * Changes that touch the directory and a workspace object, in the order that keeps every state a
@@ -18,7 +24,7 @@ export async function createWorkspaceObject(rt: Runtime): Promise<string> {
   const id = newWorkspaceId();
   const now = new Date();
   const lease = await rt.engine.createWorkspace(id, (db) => {
-    createProject(db, INBOX, now, true);
+    createProject(db, INBOX, { now, isInbox: true });
   });
   lease.release();
   return id;
@@ -42,11 +48,15 @@ export function discardWorkspaceObject(rt: Runtime, id: string, cause: unknown):
 
 /** A new shared workspace owned by `user`. */
 export async function createWorkspace(rt: Runtime, user: User, name: string): Promise<MyWorkspace> {
+  const limit = rt.config.quota.workspacesPerAccount;
+  // Refused before any object is made when this instance's copy already says so; checked again below.
+  rt.engine.directory.read((db) => assertMayOwnAnother(db, user.id, limit));
   const id = await createWorkspaceObject(rt);
   try {
-    const ws = await rt.engine.directory.write((db) =>
-      insertWorkspace(db, { id, name, personal: false, ownerId: user.id }),
-    );
+    const ws = await rt.engine.directory.write((db) => {
+      assertMayOwnAnother(db, user.id, limit);
+      return insertWorkspace(db, { id, name, personal: false, ownerId: user.id });
+    });
     rt.log.info('workspace created', { workspace: id, userId: user.id });
     return ws;
   } catch (err) {

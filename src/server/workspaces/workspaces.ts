@@ -103,6 +103,26 @@ export function requireMyWorkspace(db: Db, workspaceId: string, userId: number):
   return ws;
 }
 
+/** How many workspaces `userId` owns (the personal one included). */
+export function countOwnedWorkspaces(db: Db, userId: number): number {
+  return (
+    db.prepare("SELECT count(*) AS n FROM memberships WHERE user_id = ? AND role = 'owner'").get(userId) as {
+      n: number;
+    }
+  ).n;
+}
+
+/** Throws AppError('quota_exceeded') when `userId` already owns `limit` workspaces. */
+export function assertMayOwnAnother(db: Db, userId: number, limit: number): void {
+  if (countOwnedWorkspaces(db, userId) >= limit) {
+    throw new AppError(
+      'quota_exceeded',
+      `You own ${limit} workspaces, the most one account may own. Delete one to make another.`,
+      { field: 'name' },
+    );
+  }
+}
+
 /** Records a workspace whose object already exists, with `ownerId` as its owner. */
 export function insertWorkspace(
   db: Db,

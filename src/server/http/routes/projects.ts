@@ -22,7 +22,9 @@ export const listProjectsRoute = apiRoute((ctx) => {
 export const createProjectRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const name = parseProjectName((await readBody(ctx)).name);
-  const project = await ws.replica.write((db) => createProject(db, name));
+  const project = await ws.replica.write((db) =>
+    createProject(db, name, { quota: ctx.locals.rt.config.quota }),
+  );
   return json(project, 201, { Location: `${ctx.url.pathname.replace(/\/+$/, '')}/${project.id}` });
 });
 

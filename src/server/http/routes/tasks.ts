@@ -21,7 +21,9 @@ export const createTaskRoute = apiRoute(async (ctx) => {
   const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const input = parseTaskInput(await readBody(ctx), { partial: false });
-  const task = await ws.replica.write((db) => createTask(db, userId, input));
+  const task = await ws.replica.write((db) =>
+    createTask(db, userId, input, { quota: ctx.locals.rt.config.quota }),
+  );
   return json(task, 201, { Location: `${ctx.url.pathname.replace(/\/+$/, '')}/${task.id}` });
 });
 
@@ -38,7 +40,9 @@ export const updateTaskRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
   const patch = parseTaskInput(await readBody(ctx), { partial: true });
-  return json(await ws.replica.write((db) => updateTask(db, userId, id, patch)));
+  return json(
+    await ws.replica.write((db) => updateTask(db, userId, id, patch, { quota: ctx.locals.rt.config.quota })),
+  );
 });
 
 /** DELETE → 204. */
