@@ -192,7 +192,7 @@ describe('workspaces API: bad input is a clear 4xx and changes nothing', () => {
     const member = await person();
     const outsider = await person();
     const id = await shared(owner, member);
-    for (const email of ['', 'not an email', 'a@b', '<script>@x.y', 42, null]) {
+    for (const email of ['', 'not an email', 'a@b', 'two@@at.example', 42, null]) {
       const res = await owner.post(`/api/workspaces/${id}/invitations`, { email });
       expect(res.status, String(email)).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'invalid', field: 'email' });

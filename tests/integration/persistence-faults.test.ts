@@ -93,7 +93,9 @@ describeWithS3('S3 faults, through a fault-injecting proxy', (env) => {
   });
 
   it('revalidates the directory and the workspace in parallel: one round trip of latency, not two', async () => {
-    proxy.latencyMs = 500;
+    // Well under the client timeout (TIMEOUT_MS) for the whole round trip, yet long enough that two
+    // requests sent one after the other could not overlap.
+    proxy.latencyMs = TIMEOUT_MS / 4;
     try {
       proxy.takeCounts();
       expect((await api.get('/api/tasks')).status).toBe(200);
