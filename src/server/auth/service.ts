@@ -7,6 +7,7 @@ import {
   getUserById,
   getUserCredentials,
   parseEmail,
+  parseNewEmail,
   parseNewPassword,
   parsePassword,
   type User,
@@ -20,7 +21,7 @@ export interface SignedIn {
 
 /** Creates an account (and its Inbox) and signs it in. Hashing happens before the write, outside the lock. */
 export async function signUp(rt: Runtime, raw: Record<string, unknown>): Promise<SignedIn> {
-  const email = parseEmail(raw.email);
+  const email = parseNewEmail(raw.email);
   const password = parseNewPassword(raw.password);
   const hash = await hashPassword(password);
   const user = await rt.engine.write((db) => createUser(db, email, hash));
@@ -45,7 +46,11 @@ export async function logIn(rt: Runtime, ip: string, raw: Record<string, unknown
       { retryAfterSeconds: wait },
     );
   }
-  const found = rt.engine.read((db) => getUserCredentials(db, email));
+  // Accounts made before emails were stored in NFC are found by the address as typed.
+  const asTyped = typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : email;
+  const found = rt.engine.read(
+    (db) => getUserCredentials(db, email) ?? (asTyped === email ? null : getUserCredentials(db, asTyped)),
+  );
   const ok = found ? await verifyPassword(password, found.passwordHash) : await verifyDummyPassword(password);
   if (!found || !ok) {
     loginPerIp.hit(ip);

@@ -7,6 +7,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export const SESSION_COOKIE = 'cc_session';
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
+/** base64url payload (bounded), then a base64url HMAC-SHA256 (43 characters). */
+const TOKEN = /^v1\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/;
 
 export interface SessionClaims {
   uid: number;
@@ -28,9 +30,11 @@ export function verifySession(
   key: string,
   nowMs: number = Date.now(),
 ): SessionClaims | null {
-  if (!token) return null;
-  const [version, payload, signature] = token.split('.');
-  if (version !== 'v1' || !payload || !signature) return null;
+  // Exactly `v1.<payload>.<signature>`: nothing before, between or after (an extra segment is a
+  // token this code did not make).
+  const m = token ? TOKEN.exec(token) : null;
+  if (!m) return null;
+  const [, payload = '', signature = ''] = m;
   const expected = Buffer.from(mac(payload, key));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
