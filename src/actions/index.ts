@@ -1,7 +1,8 @@
 import { type ActionAPIContext, defineAction } from 'astro:actions';
-import { clientIp, logIn, sessionCookieOptions, signUp } from '../server/auth/service.ts';
+import { logIn, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { formFields, requireUserId, runForm, safeReturnTo } from '../server/http/form.ts';
+import { clientOf, setSignInCookies } from '../server/http/sign-in.ts';
 import { createProject, deleteProject, renameProject } from '../server/tasks/projects.ts';
 import { createTask, deleteTask, updateTask } from '../server/tasks/tasks.ts';
 import {
@@ -18,15 +19,12 @@ import {
  */
 export const server = {
   signup: formAction(async (form, ctx) => {
-    const { token } = await signUp(ctx.locals.rt, formFields(form));
-    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    setSignInCookies(ctx, await signUp(ctx.locals.rt, clientOf(ctx), formFields(form)));
     return safeReturnTo(form.get('next'), '/');
   }),
 
   login: formAction(async (form, ctx) => {
-    const ip = clientIp(ctx.request, ctx.clientAddress);
-    const { token } = await logIn(ctx.locals.rt, ip, formFields(form));
-    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    setSignInCookies(ctx, await logIn(ctx.locals.rt, clientOf(ctx), formFields(form)));
     return safeReturnTo(form.get('next'), '/');
   }),
 

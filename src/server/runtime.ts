@@ -17,7 +17,13 @@ export interface Runtime {
   engine: Engine;
   /** Resolves when the database is ready; rejects if start-up failed. */
   started: Promise<void>;
-  limits: { loginPerIp: RateLimiter; loginPerAccount: RateLimiter };
+  limits: {
+    loginPerIp: RateLimiter;
+    /** Failed logins per account from browsers that have not signed in to it before. */
+    loginPerAccount: RateLimiter;
+    /** Failed logins per known browser (see auth/device.ts). */
+    loginPerDevice: RateLimiter;
+  };
   /** The key that signs session cookies: CC_SESSION_SECRET, else the one kept in the database. */
   sessionKey(): string;
 }
@@ -58,6 +64,7 @@ export function createRuntime(config: Config): Runtime {
     limits: {
       loginPerIp: new RateLimiter(perIp, windowMs),
       loginPerAccount: new RateLimiter(perAccount, windowMs),
+      loginPerDevice: new RateLimiter(perAccount, windowMs),
     },
     sessionKey() {
       // Migration 1 writes the key once; it never changes for the life of a database.

@@ -142,7 +142,10 @@ function timeout(ms: number, what: string, lines: string[]): Promise<never> {
 /** A tiny cookie-keeping JSON client for the API. */
 export class ApiClient {
   readonly base: string;
+  /** The session cookie (`cc_session=…`), or ''. */
   cookie = '';
+  /** The known-device cookie a successful login leaves (`cc_device=…`), or ''. */
+  device = '';
   constructor(base: string) {
     this.base = base;
   }
@@ -155,16 +158,18 @@ export class ApiClient {
   ): Promise<{ status: number; body: any; headers: Headers }> {
     const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' };
     const h = init.headers as Record<string, string>;
-    if (this.cookie) h.cookie = this.cookie;
+    const cookies = [this.cookie, this.device].filter(Boolean).join('; ');
+    if (cookies) h.cookie = cookies;
     // Every API request says it is JSON, DELETE included (see docs/api.md).
     h['content-type'] ??= 'application/json';
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${this.base}${path}`, init);
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) {
+    for (const setCookie of res.headers.getSetCookie()) {
       const pair = setCookie.split(';')[0] ?? '';
       const expired = /max-age=0|expires=thu, 01 jan 1970/i.test(setCookie);
-      this.cookie = expired || pair.endsWith('=') ? '' : pair;
+      const value = expired || pair.endsWith('=') ? '' : pair;
+      if (pair.startsWith('cc_session=')) this.cookie = value;
+      else if (pair.startsWith('cc_device=')) this.device = value;
     }
     const text = await res.text();
     let parsed: any = text;
