@@ -6,6 +6,8 @@
  * the server entry) and Astro bundles the same file for the app.
  */
 
+import { availableParallelism } from 'node:os';
+
 export type Env = Record<string, string | undefined>;
 
 /**
@@ -48,6 +50,10 @@ export interface Config {
   bodyLimitBytes: number;
   /** Failed logins allowed per client address, per account (from unknown browsers) and per known browser. */
   loginRateLimit: { perIp: number; perAccount: number; windowMs: number };
+  /** Accounts one client address may create per window. */
+  signupRateLimit: { perIp: number; windowMs: number };
+  /** Password hashes run at once, and how long a login or signup waits for a turn before 503. */
+  passwordHashing: { concurrency: number; waitMs: number };
   /** Where the client's address comes from (rate limits key on it). */
   trustProxy: ProxyTrust;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -125,12 +131,26 @@ export function loadConfig(env: Env = process.env): Config {
       perAccount: r.int('CC_LOGIN_LIMIT_PER_ACCOUNT', 5, 1, 1_000_000),
       windowMs: r.int('CC_LOGIN_LIMIT_WINDOW_MS', 900_000, 1000, 86_400_000),
     },
+    signupRateLimit: {
+      perIp: r.int('CC_SIGNUP_LIMIT_PER_IP', 10, 1, 1_000_000),
+      windowMs: r.int('CC_SIGNUP_LIMIT_WINDOW_MS', 3_600_000, 1000, 86_400_000),
+    },
+    passwordHashing: {
+      // Half the cores (at most 3): scrypt runs on libuv's 4 threads, which file I/O shares, and
+      // the event loop needs a core to keep answering everyone else.
+      concurrency: r.int('CC_PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 64),
+      waitMs: r.int('CC_PASSWORD_HASH_WAIT_MS', 1000, 0, 60_000),
+    },
     trustProxy: parseTrustProxy(r.string('CC_TRUST_PROXY', '0')),
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'
       : r.oneOf('CC_RUNTIME', ['node', 'container', 'lambda'] as const, 'node'),
   };
+}
+
+function defaultHashConcurrency(): number {
+  return Math.min(3, Math.max(1, Math.floor(availableParallelism() / 2)));
 }
 
 function parseTrustProxy(v: string): ProxyTrust {

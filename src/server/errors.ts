@@ -10,7 +10,8 @@ export type AppErrorCode =
   | 'conflict' // 409: e.g. the email is taken
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
-  | 'rate_limited'; // 429, with retryAfterSeconds
+  | 'rate_limited' // 429, with retryAfterSeconds: this client sent too many
+  | 'busy'; // 503, with retryAfterSeconds: the server has no capacity for it right now
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -46,4 +47,5 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  busy: 503,
 };

@@ -1,3 +1,4 @@
+import { HashQueue } from './auth/hash-queue.ts';
 import { RateLimiter } from './auth/rate-limit.ts';
 import { getSessionKey } from './auth/users.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -8,8 +9,8 @@ import { openStore } from './persistence/open-store.ts';
 
 /**
  * Everything a request needs, created once per process: settings, logger, the persistence engine
- * (started at once: the cold-start restore runs while the server answers /healthz with 503) and the
- * in-memory login limiters.
+ * (started at once: the cold-start restore runs while the server answers /healthz with 503), the
+ * in-memory login and signup limiters and the cap on concurrent password hashes.
  */
 export interface Runtime {
   config: Config;
@@ -23,7 +24,10 @@ export interface Runtime {
     loginPerAccount: RateLimiter;
     /** Failed logins per known browser (see auth/device.ts). */
     loginPerDevice: RateLimiter;
+    signupPerIp: RateLimiter;
   };
+  /** Every password hash (login, signup) runs through this cap. */
+  passwordHashes: HashQueue;
   /** The key that signs session cookies: CC_SESSION_SECRET, else the one kept in the database. */
   sessionKey(): string;
 }
@@ -56,6 +60,7 @@ export function createRuntime(config: Config): Runtime {
   started.catch(() => {});
   let cachedKey: string | undefined = config.sessionSecret;
   const { perIp, perAccount, windowMs } = config.loginRateLimit;
+  const signup = config.signupRateLimit;
   return {
     config,
     log,
@@ -65,7 +70,9 @@ export function createRuntime(config: Config): Runtime {
       loginPerIp: new RateLimiter(perIp, windowMs),
       loginPerAccount: new RateLimiter(perAccount, windowMs),
       loginPerDevice: new RateLimiter(perAccount, windowMs),
+      signupPerIp: new RateLimiter(signup.perIp, signup.windowMs),
     },
+    passwordHashes: new HashQueue(config.passwordHashing.concurrency, config.passwordHashing.waitMs),
     sessionKey() {
       // Migration 1 writes the key once; it never changes for the life of a database.
       cachedKey ??= engine.read(getSessionKey);

@@ -44,6 +44,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     CC_DB_PATH: join(dataDir, 'app.sqlite'),
     CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
     CC_LOG_LEVEL: 'info',
+    // Every test signs up from 127.0.0.1; the signup limit has its own tests, which set it lower.
+    CC_SIGNUP_LIMIT_PER_IP: '100000',
     ...opts.env,
   };
   const proc = spawn(process.execPath, ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

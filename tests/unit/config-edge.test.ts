@@ -12,4 +12,14 @@ describe('edge settings', () => {
   it.each(['yes', '-1', '11', '1.5', 'lambda'])('refuses CC_TRUST_PROXY=%s, naming it', (v) => {
     expect(() => loadConfig({ CC_TRUST_PROXY: v })).toThrow(/^CC_TRUST_PROXY: /);
   });
+
+  it('has defaults for the signup limit and the hash cap', () => {
+    const c = loadConfig({});
+    expect(c.signupRateLimit).toEqual({ perIp: 10, windowMs: 3_600_000 });
+    expect(c.passwordHashing.concurrency).toBeGreaterThanOrEqual(1);
+    expect(c.passwordHashing.concurrency).toBeLessThanOrEqual(3);
+    expect(c.passwordHashing.waitMs).toBe(1000);
+    expect(loadConfig({ CC_PASSWORD_HASH_CONCURRENCY: '4' }).passwordHashing.concurrency).toBe(4);
+    expect(() => loadConfig({ CC_PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/CC_PASSWORD_HASH_CONCURRENCY/);
+  });
 });

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import { rateLimitKey } from '../http/client-address.ts';
 import type { Runtime } from '../runtime.ts';
 import { DEVICE_TTL_SECONDS, signDeviceToken, verifyDeviceToken } from './device.ts';
@@ -30,11 +30,21 @@ export interface Client {
   deviceToken: string | undefined;
 }
 
-/** Creates an account (and its Inbox) and signs it in. Hashing happens before the write, outside the lock. */
-export async function signUp(rt: Runtime, _client: Client, raw: Record<string, unknown>): Promise<SignedIn> {
+/**
+ * Creates an account (and its Inbox) and signs it in. Limited per client address (counted before
+ * the hash, which is what a signup costs); input that fails validation is not counted. Hashing
+ * happens before the write, outside the lock.
+ */
+export async function signUp(rt: Runtime, client: Client, raw: Record<string, unknown>): Promise<SignedIn> {
   const email = parseNewEmail(raw.email);
   const password = parseNewPassword(raw.password);
-  const hash = await hashPassword(password);
+  const counted = [[rt.limits.signupPerIp, rateLimitKey(client.address)]] as const;
+  const wait = takeAttempt(counted);
+  if (wait > 0) {
+    rt.log.warn('signup rate limited', { ip: client.address });
+    throw rateLimited('Too many accounts were created from your network', wait);
+  }
+  const hash = await hashUnlessBusy(rt, counted, () => hashPassword(password));
   const user = await rt.engine.write((db) => createUser(db, email, hash));
   rt.log.info('account created', { userId: user.id });
   const key = rt.sessionKey();
@@ -73,7 +83,9 @@ export async function logIn(rt: Runtime, client: Client, raw: Record<string, unk
     rt.log.warn('login rate limited', { ip: client.address, knownBrowser: device !== null });
     throw rateLimited('Too many login attempts', wait);
   }
-  const ok = found ? await verifyPassword(password, found.passwordHash) : await verifyDummyPassword(password);
+  const ok = await hashUnlessBusy(rt, counted, () =>
+    found ? verifyPassword(password, found.passwordHash) : verifyDummyPassword(password),
+  );
   if (!found || !ok) throw new AppError('unauthorized', 'Email or password is incorrect.');
   // Not a failure after all. A known browser starts afresh; the account's count of strangers'
   // failures stays, so the owner signing in does not hand an attacker a fresh allowance. Anyone
@@ -89,6 +101,23 @@ export async function logIn(rt: Runtime, client: Client, raw: Record<string, unk
     token: signSession(found.id, key),
     deviceToken: signDeviceToken(found.id, key),
   };
+}
+
+/** Runs a hash through the per-instance cap; if it is refused (busy), the attempt was not made. */
+async function hashUnlessBusy<T>(
+  rt: Runtime,
+  counted: readonly (readonly [RateLimiter, string])[],
+  hash: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await rt.passwordHashes.run(hash);
+  } catch (err) {
+    if (isAppError(err, 'busy')) {
+      for (const [limiter, k] of counted) limiter.release(k);
+      rt.log.warn('password hashing saturated', rt.passwordHashes.load);
+    }
+    throw err;
+  }
 }
 
 function rateLimited(what: string, waitSeconds: number): AppError {
