@@ -105,6 +105,8 @@ export default defineConfig({
           CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
           CC_S3_BUCKET: '',
           CC_LOG_LEVEL: 'warn',
+          // Every test signs up a fresh account, all from 127.0.0.1.
+          CC_SIGNUP_LIMIT_PER_IP: '100000',
         },
       },
 });

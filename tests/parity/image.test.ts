@@ -79,7 +79,8 @@ describeWithDocker('the Lambda image, run with docker', () => {
 
     it('passes the same browser suite as `npm start`', async () => {
       expect(hasE2eSpecs(), 'tests/e2e has no Playwright specs (and playwright.config.ts) yet').toBe(true);
-      const c = await start(appS3Env(bucket, { key: 'parity/e2e.sqlite' }));
+      // Every browser test signs up a fresh account, all from 127.0.0.1.
+      const c = await start({ ...appS3Env(bucket, { key: 'parity/e2e.sqlite' }), CC_SIGNUP_LIMIT_PER_IP: '100000' });
       // Its own output folder: a concurrent `npm run test:e2e` empties test-results/ when it starts.
       const res = spawnSync('npx', ['playwright', 'test', '--output', 'artifacts/parity-e2e'], {
         cwd: root,
