@@ -67,6 +67,34 @@ describeWithDocker('the Lambda image, run with docker', () => {
     expect(ms).toBeLessThan(5000);
   });
 
+  it("counts logins by the Function URL's source IP, whatever X-Forwarded-For says (CC_TRUST_PROXY=lambda-url)", async () => {
+    const c = await start({ CC_LOGIN_LIMIT_PER_IP: '3' });
+    // What the Lambda Web Adapter sends for a Function URL invoke: the caller's address in the
+    // request context it adds, and whatever X-Forwarded-For the caller wrote.
+    const login = async (sourceIp: string, spoofed: string) =>
+      (
+        await fetch(`${c.url}/api/login`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-forwarded-for': spoofed,
+            'x-amzn-request-context': JSON.stringify({
+              http: { method: 'POST', sourceIp },
+              stage: '$default',
+            }),
+          },
+          body: JSON.stringify({
+            email: `nobody-${randomBytes(4).toString('hex')}@example.test`,
+            password: 'guess guess',
+          }),
+        })
+      ).status;
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(await login('198.51.100.20', `203.0.113.${i}`));
+    expect(codes).toEqual([401, 401, 401, 429]);
+    expect(await login('198.51.100.21', '203.0.113.9')).toBe(401);
+  });
+
   describeWithS3('against the S3 server', () => {
     let bucket: string;
     beforeAll(async () => {
@@ -80,7 +108,10 @@ describeWithDocker('the Lambda image, run with docker', () => {
     it('passes the same browser suite as `npm start`', async () => {
       expect(hasE2eSpecs(), 'tests/e2e has no Playwright specs (and playwright.config.ts) yet').toBe(true);
       // Every browser test signs up a fresh account, all from 127.0.0.1.
-      const c = await start({ ...appS3Env(bucket, { key: 'parity/e2e.sqlite' }), CC_SIGNUP_LIMIT_PER_IP: '100000' });
+      const c = await start({
+        ...appS3Env(bucket, { key: 'parity/e2e.sqlite' }),
+        CC_SIGNUP_LIMIT_PER_IP: '100000',
+      });
       // Its own output folder: a concurrent `npm run test:e2e` empties test-results/ when it starts.
       const res = spawnSync('npx', ['playwright', 'test', '--output', 'artifacts/parity-e2e'], {
         cwd: root,
