@@ -37,10 +37,14 @@ export default defineConfig({
   // Sign-in uses signed cookies (src/server/auth), so Astro's own session store is off:
   // a session store would mean a database write, i.e. an S3 upload, on read requests.
   session: false,
-  // Origin check on form posts. The host is whatever the browser used (localhost, the Function URL's
-  // domain, …) and the scheme comes from X-Forwarded-Proto behind the Lambda adapter; Astro trusts
-  // the Host and X-Forwarded-* headers only when allowedDomains is set, hence the open patterns.
-  security: { checkOrigin: true, allowedDomains: [{ protocol: 'http' }, { protocol: 'https' }] },
+  // The origin check is the app's own (src/server/http/origin-check.ts): Astro's also refuses a
+  // body-less DELETE from an API client, which no browser can send cross-site. The host is whatever
+  // the browser used (localhost, the Function URL's domain, …) and the scheme comes from
+  // X-Forwarded-Proto behind the Lambda adapter; Astro trusts the Host and X-Forwarded-* headers only
+  // when allowedDomains is set, hence the open patterns.
+  security: { checkOrigin: false, allowedDomains: [{ protocol: 'http' }, { protocol: 'https' }] },
+  // No image endpoint: the app transforms no images, and Astro's answered 500 to some queries.
+  image: { endpoint: { route: '/_image', entrypoint: './src/server/http/image-endpoint-off.ts' } },
   server: { port: 4321, host: '127.0.0.1' },
   build: { inlineStylesheets: 'never' },
   devToolbar: { enabled: false },

@@ -67,8 +67,10 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   retries: 0,
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
+  // Generous: a test takes a few seconds, but the machine may be shared and loaded (issue 11 saw
+  // 30 s timeouts); a bound that fails on load proves nothing about the app.
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
   globalTeardown: './tests/e2e/support/teardown.ts',
@@ -103,6 +105,8 @@ export default defineConfig({
           CC_LOCAL_STORE_DIR: join(dataDir, 'store'),
           CC_S3_BUCKET: '',
           CC_LOG_LEVEL: 'warn',
+          // Every test signs up a fresh account, all from 127.0.0.1.
+          CC_SIGNUP_LIMIT_PER_IP: '100000',
         },
       },
 });

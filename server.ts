@@ -5,14 +5,18 @@
  *
  * It wraps Astro's Node handler with what belongs at the edge of the process: settings validated
  * before anything else, one JSON log line per request, a request id, security headers on every
- * response, a warm-up so the database restore begins at boot rather than on the first request, and
- * a SIGTERM handler that exits within Lambda's ~300 ms (nothing is ever left to upload by then).
+ * response, an answer in the API's contract for requests Astro cannot take (TRACE, URLs that are
+ * not UTF-8), the client address pinned to what CC_TRUST_PROXY trusts, a warm-up so the database
+ * restore begins at boot rather than on the first request, and a SIGTERM handler that exits within
+ * Lambda's ~300 ms (nothing is ever left to upload by then).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './src/server/config.ts';
+import { resolveClientAddress } from './src/server/http/client-address.ts';
+import { answerUnroutable } from './src/server/http/edge.ts';
 import { createLogger } from './src/server/log.ts';
 
 const ENTRY = new URL('./dist/server/entry.mjs', import.meta.url);
@@ -85,6 +89,8 @@ const server = http.createServer((req, res) => {
       ...(res.writableFinished ? {} : { aborted: true }),
     });
   });
+  if (answerUnroutable(req, res)) return;
+  pinClientAddress(req);
   handler(req, res);
 });
 server.keepAliveTimeout = 65_000;
@@ -115,6 +121,19 @@ async function warmUp(port: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Replaces X-Forwarded-For with the one client address this server trusts (CC_TRUST_PROXY), so
+ * Astro's `clientAddress` — which reads the header's first entry — is that address and never a
+ * value the client wrote.
+ */
+function pinClientAddress(req: http.IncomingMessage): void {
+  req.headers['x-forwarded-for'] = resolveClientAddress(
+    req.headers,
+    req.socket.remoteAddress,
+    config.trustProxy,
+  );
 }
 
 function parseLambdaRequestId(header: string | string[] | undefined): string | undefined {

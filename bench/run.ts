@@ -10,6 +10,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 const benches: { name: string; file: string; skip?: string }[] = [
   { name: 'http', file: 'bench/http.ts' },
+  { name: 'login-flood', file: 'bench/login-flood.ts' },
+  { name: 'shutdown', file: 'bench/shutdown.ts' },
   {
     name: 'persistence',
     file: 'bench/persistence.ts',

@@ -56,8 +56,16 @@ async function main(): Promise<void> {
   const { fileList, warnings } = await nodeFileTrace(entries, {
     base: root,
     // Node 24 runs the .ts sources with their types stripped; the tracer's parser needs the same.
+    // A missing file is null, not an error: resolving `x` from node_modules/a probes
+    // node_modules/a/node_modules/x first, and a throw there ends the search before node_modules/x.
     readFile: async (path: string) => {
-      const source = readFileSync(path);
+      let source: Buffer;
+      try {
+        source = readFileSync(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
       return path.endsWith('.ts') && !path.endsWith('.d.ts')
         ? stripTypeScriptTypes(source.toString('utf8'))
         : source;

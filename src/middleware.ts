@@ -3,6 +3,8 @@ import type { APIContext } from 'astro';
 import { guessSessionUser, resolveSession, sessionCookieOptions } from './server/auth/service.ts';
 import { SESSION_COOKIE } from './server/auth/session.ts';
 import { AppError } from './server/errors.ts';
+import { apiContract, isApiPath } from './server/http/api-contract.ts';
+import { originCheck } from './server/http/origin-check.ts';
 import { describeError, errorResponse } from './server/http/respond.ts';
 import type { Lease } from './server/persistence/engine.ts';
 import { isPersistenceError } from './server/persistence/errors.ts';
@@ -17,15 +19,7 @@ const PUBLIC = new Set(['/login', '/signup', '/api/signup', '/api/login', '/unav
 /** Pages of the single-workspace releases, now under the personal workspace (old links keep working). */
 const MOVED = /^\/(list|projects|tasks)(\/|$)/;
 
-/**
- * Request hooks, in order:
- * 1. `context`: the runtime and request id; operations endpoints pass straight through.
- * 2. `identify`: revalidates the directory — and, in parallel, the workspace the URL names — so the
- *    request sees every write acknowledged before it arrived (one round trip of latency), then
- *    checks the session cookie and the membership against the fresh directory.
- * 3. `guard`: pages and API routes that need a user get one or are turned away; a workspace the
- *    user does not belong to is a 404; links of the single-workspace release are redirected.
- */
+/** Every request: the runtime, the request id, no user or workspace yet. */
 const context = defineMiddleware((ctx, next) => {
   ctx.locals.rt = getRuntime();
   ctx.locals.requestId = ctx.request.headers.get('x-request-id') ?? '';
@@ -35,6 +29,22 @@ const context = defineMiddleware((ctx, next) => {
   return next();
 });
 
+/**
+ * What a signed-in user was shown stays in their browser only, and not even there: no shared cache
+ * keeps it, and the back button after logging out does not bring a board back from the cache.
+ */
+const privateCache = defineMiddleware(async (ctx, next) => {
+  const res = await next();
+  if (!ctx.locals.user) return res;
+  return withHeader(res, 'Cache-Control', 'private, no-store');
+});
+
+/**
+ * Revalidates the directory — and, in parallel, the workspace the URL names — so the request sees
+ * every write acknowledged before it arrived (one round trip of latency), then checks the session
+ * cookie and the membership against the fresh directory. Operations endpoints skip it: they must
+ * answer while the directory is still restoring.
+ */
 const identify = defineMiddleware(async (ctx, next) => {
   const path = pathOf(ctx.url);
   if (OPERATIONS.has(path)) return next();
@@ -111,11 +121,16 @@ const identify = defineMiddleware(async (ctx, next) => {
   }
 });
 
+/**
+ * Pages and API routes that need a user get one or are turned away (401 for the API, the login page
+ * for pages); a workspace the user does not belong to is a 404, exactly like one that does not
+ * exist; links of the single-workspace releases lead into the personal workspace.
+ */
 const guard = defineMiddleware((ctx, next) => {
   const path = pathOf(ctx.url);
   if (OPERATIONS.has(path) || PUBLIC.has(path)) return next();
   const { rt, user } = ctx.locals;
-  const isApi = path.startsWith('/api/');
+  const isApi = isApiPath(path);
   if (!user) {
     if (isApi) return errorResponse(new AppError('unauthorized', 'Log in first.'), rt.log);
     if (path.startsWith('/_actions/')) return next();
@@ -131,7 +146,11 @@ const guard = defineMiddleware((ctx, next) => {
   return next();
 });
 
-export const onRequest = sequence(context, identify, guard);
+/**
+ * Request hooks, outermost first. The API contract wraps everything after it, so even a refusal
+ * from the origin check or the identify step is a JSON answer under /api/.
+ */
+export const onRequest = sequence(context, privateCache, apiContract, originCheck, identify, guard);
 
 function pathOf(url: URL): string {
   return url.pathname.replace(/\/+$/, '') || '/';
@@ -147,7 +166,7 @@ function notFound(ctx: APIContext, isApi: boolean): Response | Promise<Response>
 /** Maps a failure before the route ran: a gone workspace is a 404, the rest the error contract or a 503 page. */
 function failure(ctx: APIContext, err: unknown, path: string): Response | Promise<Response> {
   const { rt, requestId } = ctx.locals;
-  const isApi = path.startsWith('/api/');
+  const isApi = isApiPath(path);
   if (isPersistenceError(err) && err.code === 'gone' && workspaceTarget(path)) {
     return notFound(ctx, isApi);
   }
@@ -197,4 +216,16 @@ function unavailablePage(message: string, status: number, headers: Record<string
     status,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
   });
+}
+
+/** `res` with a header set; a copy when its headers are immutable (e.g. from Response.redirect). */
+function withHeader(res: Response, name: string, value: string): Response {
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set(name, value);
+    return copy;
+  }
 }

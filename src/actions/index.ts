@@ -1,15 +1,9 @@
 import { type ActionAPIContext, defineAction } from 'astro:actions';
-import {
-  clientIp,
-  logIn,
-  logOut,
-  logOutEverywhere,
-  sessionCookieOptions,
-  signUp,
-} from '../server/auth/service.ts';
+import { logIn, logOut, logOutEverywhere, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
-import { parseEmail } from '../server/auth/users.ts';
+import { parseNewEmail } from '../server/auth/users.ts';
 import { formFields, requireUser, runForm, safeReturnTo } from '../server/http/form.ts';
+import { clientOf, setSignInCookies } from '../server/http/sign-in.ts';
 import { createProject, deleteProject, renameProject } from '../server/tasks/projects.ts';
 import { createTask, deleteTask, updateTask } from '../server/tasks/tasks.ts';
 import {
@@ -37,15 +31,12 @@ import { parseWorkspaceName, removeMember, renameWorkspace } from '../server/wor
  */
 export const server = {
   signup: formAction(async (form, ctx) => {
-    const { token } = await signUp(ctx.locals.rt, formFields(form));
-    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    setSignInCookies(ctx, await signUp(ctx.locals.rt, clientOf(ctx), formFields(form)));
     return safeReturnTo(form.get('next'), '/');
   }),
 
   login: formAction(async (form, ctx) => {
-    const ip = clientIp(ctx.request, ctx.clientAddress);
-    const { token } = await logIn(ctx.locals.rt, ip, formFields(form));
-    ctx.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(ctx.locals.rt, ctx.url, ctx.request));
+    setSignInCookies(ctx, await logIn(ctx.locals.rt, clientOf(ctx), formFields(form)));
     return safeReturnTo(form.get('next'), '/');
   }),
 
@@ -147,7 +138,7 @@ export const server = {
   invite: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
-    const email = parseEmail(form.get('email'));
+    const email = parseNewEmail(form.get('email'));
     await ctx.locals.rt.engine.directory.write((db) => createInvitation(db, ws.id, user.id, email));
     return `/w/${ws.id}/members?invited=${encodeURIComponent(email)}`;
   }),

@@ -6,7 +6,18 @@
  * the server entry) and Astro bundles the same file for the app.
  */
 
+import { availableParallelism } from 'node:os';
+
 export type Env = Record<string, string | undefined>;
+
+/**
+ * Who tells the server the client's address (see docs/security.md):
+ * - `direct`: nothing in front; the TCP peer is the client (`npm start`, a laptop).
+ * - `hops`: that many proxies in front, each appending the address it saw to X-Forwarded-For.
+ * - `lambda-url`: a Lambda Function URL through the Lambda Web Adapter, which passes the Function
+ *   URL's own record of the caller (`requestContext.http.sourceIp`) in `x-amzn-request-context`.
+ */
+export type ProxyTrust = { kind: 'direct' } | { kind: 'hops'; hops: number } | { kind: 'lambda-url' };
 
 export type StoreConfig =
   | { kind: 'local'; dir: string; key: string; keepVersions: number }
@@ -49,7 +60,14 @@ export interface Config {
   bodyLimitBytes: number;
   /** Per-workspace limits (tasks, projects, bytes) and how many workspaces one account may own. */
   quota: { tasks: number; projects: number; bytes: number; workspacesPerAccount: number };
+  /** Failed logins allowed per client address, per account (from unknown browsers) and per known browser. */
   loginRateLimit: { perIp: number; perAccount: number; windowMs: number };
+  /** Accounts one client address may create per window. */
+  signupRateLimit: { perIp: number; windowMs: number };
+  /** Password hashes run at once, and how long a login or signup waits for a turn before 503. */
+  passwordHashing: { concurrency: number; waitMs: number };
+  /** Where the client's address comes from (rate limits key on it). */
+  trustProxy: ProxyTrust;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
   runtime: 'node' | 'container' | 'lambda';
@@ -142,11 +160,38 @@ export function loadConfig(env: Env = process.env): Config {
       perAccount: r.int('CC_LOGIN_LIMIT_PER_ACCOUNT', 5, 1, 1_000_000),
       windowMs: r.int('CC_LOGIN_LIMIT_WINDOW_MS', 900_000, 1000, 86_400_000),
     },
+    signupRateLimit: {
+      perIp: r.int('CC_SIGNUP_LIMIT_PER_IP', 10, 1, 1_000_000),
+      windowMs: r.int('CC_SIGNUP_LIMIT_WINDOW_MS', 3_600_000, 1000, 86_400_000),
+    },
+    passwordHashing: {
+      // Half the cores (at most 3): scrypt runs on libuv's 4 threads, which file I/O shares, and
+      // the event loop needs a core to keep answering everyone else.
+      concurrency: r.int('CC_PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 64),
+      waitMs: r.int('CC_PASSWORD_HASH_WAIT_MS', 1000, 0, 60_000),
+    },
+    trustProxy: parseTrustProxy(r.string('CC_TRUST_PROXY', '0')),
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'
       : r.oneOf('CC_RUNTIME', ['node', 'container', 'lambda'] as const, 'node'),
   };
+}
+
+function defaultHashConcurrency(): number {
+  return Math.min(3, Math.max(1, Math.floor(availableParallelism() / 2)));
+}
+
+function parseTrustProxy(v: string): ProxyTrust {
+  if (v === 'lambda-url') return { kind: 'lambda-url' };
+  if (/^\d{1,2}$/.test(v) && Number(v) <= 10) {
+    const hops = Number(v);
+    return hops === 0 ? { kind: 'direct' } : { kind: 'hops', hops };
+  }
+  throw new ConfigError(
+    'CC_TRUST_PROXY',
+    `"${v}" is not 0–10 (proxies in front that append to X-Forwarded-For) or lambda-url`,
+  );
 }
 
 class Reader {

@@ -12,7 +12,8 @@ export type AppErrorCode =
   | 'quota_exceeded' // 409: a workspace or account limit; deleting something makes room
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
-  | 'rate_limited'; // 429, with retryAfterSeconds
+  | 'rate_limited' // 429, with retryAfterSeconds: this client sent too many
+  | 'busy'; // 503, with retryAfterSeconds: the server has no capacity for it right now
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -50,4 +51,5 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  busy: 503,
 };

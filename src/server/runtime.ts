@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { HashQueue } from './auth/hash-queue.ts';
 import { RateLimiter } from './auth/rate-limit.ts';
 import { loadSessionSecret } from './auth/session-secret.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -11,7 +12,8 @@ import { openBucket } from './persistence/open-store.ts';
 /**
  * Everything a request needs, created once per process: settings, logger, the persistence engine
  * (started at once: the directory is restored while the server answers /healthz with 503), the
- * session signing key and the in-memory login limiters.
+ * session signing key, the in-memory login and signup limiters and the cap on concurrent password
+ * hashes.
  */
 export interface Runtime {
   config: Config;
@@ -21,8 +23,17 @@ export interface Runtime {
   started: Promise<void>;
   /** 'ready' once `started` resolved; why it failed, if it did. */
   status(): { state: 'starting' | 'ready' | 'failed'; error?: string };
-  limits: { loginPerIp: RateLimiter; loginPerAccount: RateLimiter };
-  /** The key that signs session cookies (throws before start-up finished). */
+  limits: {
+    loginPerIp: RateLimiter;
+    /** Failed logins per account from browsers that have not signed in to it before. */
+    loginPerAccount: RateLimiter;
+    /** Failed logins per known browser (see auth/device.ts). */
+    loginPerDevice: RateLimiter;
+    signupPerIp: RateLimiter;
+  };
+  /** Every password hash (login, signup) runs through this cap. */
+  passwordHashes: HashQueue;
+  /** The key that signs session cookies (throws before start-up finished; see auth/session-secret.ts). */
   sessionKey(): string;
 }
 
@@ -83,6 +94,8 @@ export function createRuntime(config: Config): Runtime {
   );
   // The failure is logged and reported by /healthz; don't crash on an unobserved rejection.
   started.catch(() => {});
+  const { perIp, perAccount, windowMs } = config.loginRateLimit;
+  const signup = config.signupRateLimit;
   return {
     config,
     log,
@@ -90,9 +103,12 @@ export function createRuntime(config: Config): Runtime {
     started,
     status: () => (error === undefined ? { state } : { state, error }),
     limits: {
-      loginPerIp: new RateLimiter(config.loginRateLimit.perIp, config.loginRateLimit.windowMs),
-      loginPerAccount: new RateLimiter(config.loginRateLimit.perAccount, config.loginRateLimit.windowMs),
+      loginPerIp: new RateLimiter(perIp, windowMs),
+      loginPerAccount: new RateLimiter(perAccount, windowMs),
+      loginPerDevice: new RateLimiter(perAccount, windowMs),
+      signupPerIp: new RateLimiter(signup.perIp, signup.windowMs),
     },
+    passwordHashes: new HashQueue(config.passwordHashing.concurrency, config.passwordHashing.waitMs),
     sessionKey() {
       if (key === undefined) throw new Error('the session key is not loaded yet');
       return key;

@@ -3,7 +3,10 @@ import { ApiClient, type ServerProcess, startServer, uniqueEmail } from '../supp
 
 let server: ServerProcess;
 beforeAll(async () => {
-  server = await startServer({ env: { CC_LOGIN_LIMIT_PER_ACCOUNT: '3', CC_LOGIN_LIMIT_PER_IP: '8' } });
+  // One trusted proxy hop: each test picks its client address with X-Forwarded-For.
+  server = await startServer({
+    env: { CC_LOGIN_LIMIT_PER_ACCOUNT: '3', CC_LOGIN_LIMIT_PER_IP: '8', CC_TRUST_PROXY: '1' },
+  });
 });
 afterAll(() => server?.stop());
 

@@ -163,10 +163,14 @@ describe('start-up and shutdown', () => {
     expect(res.stderr).toMatch(/CC_MAX_STALENESS_MS: "soon" is not a whole number/);
   });
 
-  it('exits on SIGTERM within 300 ms', async () => {
+  it('exits cleanly on SIGTERM without waiting for idle keep-alive connections', async () => {
     const s = await startServer();
+    // An idle keep-alive connection (fetch keeps one open): a server that waited for it to close
+    // would take the 65 s keep-alive timeout, far past the 10 s before Docker or Lambda kill it.
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     const { code, ms } = await s.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(ms).toBeLessThan(300);
+    // Generous on a loaded machine; the figure itself comes from `npm run bench:shutdown`.
+    expect(ms).toBeLessThan(5000);
   });
 });

@@ -6,7 +6,12 @@ import { ApiClient, type ServerProcess, startServer } from '../support/server.ts
 let server: ServerProcess;
 beforeAll(async () => {
   server = await startServer({
-    env: { CC_QUOTA_TASKS: '3', CC_QUOTA_PROJECTS: '2', CC_QUOTA_WORKSPACE_MB: '1', CC_QUOTA_WORKSPACES: '2' },
+    env: {
+      CC_QUOTA_TASKS: '3',
+      CC_QUOTA_PROJECTS: '2',
+      CC_QUOTA_WORKSPACE_MB: '1',
+      CC_QUOTA_WORKSPACES: '2',
+    },
   });
 });
 afterAll(() => server?.stop());

@@ -56,13 +56,43 @@ describeWithDocker('the Lambda image, run with docker', () => {
     expect(Number.isNaN(Date.parse(String(body.buildTime)))).toBe(false);
   });
 
-  it('ends within 1 s of `docker stop` (SIGTERM to node as PID 1), cleanly', async () => {
+  it('ends on `docker stop` (SIGTERM to node as PID 1) cleanly, long before the 10 s kill', async () => {
     const c = await start();
     const pid1 = docker(['exec', c.name, 'cat', '/proc/1/cmdline']).replaceAll('\0', ' ').trim();
     expect(pid1).toBe('node server.ts');
     const { ms, exitCode } = c.stop();
-    expect(ms).toBeLessThan(1000);
+    // Exit code 0 is node's own: a SIGKILL after the 10 s grace would be 137. The bound is generous
+    // for a loaded machine; `npm run bench:shutdown` measures the real figure.
     expect(exitCode).toBe(0);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it("counts logins by the Function URL's source IP, whatever X-Forwarded-For says (CC_TRUST_PROXY=lambda-url)", async () => {
+    const c = await start({ CC_LOGIN_LIMIT_PER_IP: '3' });
+    // What the Lambda Web Adapter sends for a Function URL invoke: the caller's address in the
+    // request context it adds, and whatever X-Forwarded-For the caller wrote.
+    const login = async (sourceIp: string, spoofed: string) =>
+      (
+        await fetch(`${c.url}/api/login`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-forwarded-for': spoofed,
+            'x-amzn-request-context': JSON.stringify({
+              http: { method: 'POST', sourceIp },
+              stage: '$default',
+            }),
+          },
+          body: JSON.stringify({
+            email: `nobody-${randomBytes(4).toString('hex')}@example.test`,
+            password: 'guess guess',
+          }),
+        })
+      ).status;
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(await login('198.51.100.20', `203.0.113.${i}`));
+    expect(codes).toEqual([401, 401, 401, 429]);
+    expect(await login('198.51.100.21', '203.0.113.9')).toBe(401);
   });
 
   describeWithS3('against the S3 server', () => {
@@ -77,7 +107,11 @@ describeWithDocker('the Lambda image, run with docker', () => {
 
     it('passes the same browser suite as `npm start`', async () => {
       expect(hasE2eSpecs(), 'tests/e2e has no Playwright specs (and playwright.config.ts) yet').toBe(true);
-      const c = await start(appS3Env(bucket, { key: 'parity/e2e.sqlite' }));
+      // Every browser test signs up a fresh account, all from 127.0.0.1.
+      const c = await start({
+        ...appS3Env(bucket, { key: 'parity/e2e.sqlite' }),
+        CC_SIGNUP_LIMIT_PER_IP: '100000',
+      });
       // Its own output folder: a concurrent `npm run test:e2e` empties test-results/ when it starts.
       const res = spawnSync('npx', ['playwright', 'test', '--output', 'artifacts/parity-e2e'], {
         cwd: root,

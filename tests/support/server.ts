@@ -49,6 +49,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     CC_LOG_LEVEL: 'info',
     // One signing key for every test process, as a fleet shares one (SSM or CC_SESSION_SECRET).
     CC_SESSION_SECRET: TEST_SESSION_SECRET,
+    // Every test signs up from 127.0.0.1; the signup limit has its own tests, which set it lower.
+    CC_SIGNUP_LIMIT_PER_IP: '100000',
     ...opts.env,
   };
   const proc = spawn(process.execPath, ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,8 +81,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
       const t0 = performance.now();
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const result = await exited;
+      // Timed before the data directory is removed: `ms` is the process's own shutdown.
+      const ms = performance.now() - t0;
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
-      return { ...result, ms: performance.now() - t0 };
+      return { ...result, ms };
     },
   };
 
@@ -147,7 +151,10 @@ function timeout(ms: number, what: string, lines: string[]): Promise<never> {
 /** A tiny cookie-keeping JSON client for the API. */
 export class ApiClient {
   readonly base: string;
+  /** The session cookie (`cc_session=…`), or ''. */
   cookie = '';
+  /** The known-device cookie a successful login leaves (`cc_device=…`), or ''. */
+  device = '';
   constructor(base: string) {
     this.base = base;
   }
@@ -160,16 +167,18 @@ export class ApiClient {
   ): Promise<{ status: number; body: any; headers: Headers }> {
     const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' };
     const h = init.headers as Record<string, string>;
-    if (this.cookie) h.cookie = this.cookie;
+    const cookies = [this.cookie, this.device].filter(Boolean).join('; ');
+    if (cookies) h.cookie = cookies;
     // Every API request says it is JSON, DELETE included (see docs/api.md).
     h['content-type'] ??= 'application/json';
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${this.base}${path}`, init);
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) {
+    for (const setCookie of res.headers.getSetCookie()) {
       const pair = setCookie.split(';')[0] ?? '';
       const expired = /max-age=0|expires=thu, 01 jan 1970/i.test(setCookie);
-      this.cookie = expired || pair.endsWith('=') ? '' : pair;
+      const value = expired || pair.endsWith('=') ? '' : pair;
+      if (pair.startsWith('cc_session=')) this.cookie = value;
+      else if (pair.startsWith('cc_device=')) this.device = value;
     }
     const text = await res.text();
     let parsed: any = text;
@@ -195,7 +204,10 @@ export class ApiClient {
   }
 
   /** Signs up a fresh account and keeps its cookie. */
-  async signUp(email = uniqueEmail(), password = 'correct horse'): Promise<{ id: number; email: string }> {
+  async signUp(
+    email = uniqueEmail(),
+    password = 'correct horse',
+  ): Promise<{ id: number; email: string; personalWorkspaceId: string }> {
     const res = await this.post('/api/signup', { email, password });
     if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.user;

@@ -1,7 +1,10 @@
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
+import { rateLimitKey } from '../http/client-address.ts';
 import type { Runtime } from '../runtime.ts';
 import { createWorkspaceObject, discardWorkspaceObject } from '../workspaces/service.ts';
+import { DEVICE_TTL_SECONDS, signDeviceToken, verifyDeviceToken } from './device.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './password.ts';
+import { type RateLimiter, takeAttempt } from './rate-limit.ts';
 import { hashSessionId, newSessionId, parseSessionToken, signSessionToken } from './session.ts';
 import { createSession, deleteSession, deleteUserSessions, findSession } from './sessions.ts';
 import {
@@ -10,6 +13,7 @@ import {
   getUserById,
   getUserCredentials,
   parseEmail,
+  parseNewEmail,
   parseNewPassword,
   parsePassword,
   type User,
@@ -19,6 +23,14 @@ export interface SignedIn {
   user: User;
   /** The session cookie's value. */
   token: string;
+  /** The known-browser cookie's value (auth/device.ts). */
+  deviceToken: string;
+}
+
+/** Who is asking: the address the edge trusts (server.ts) and the browser's known-device cookie. */
+export interface Client {
+  address: string;
+  deviceToken: string | undefined;
 }
 
 /** The session behind a request's cookie, checked against the (fresh) directory. */
@@ -34,15 +46,22 @@ export interface CurrentSession {
 
 /**
  * Creates an account with its personal workspace (the workspace's object, with its Inbox, first;
- * then the directory rows and a session in one write) and signs it in. The password is hashed
- * before any write, outside every lock.
+ * then the directory rows and a session in one write) and signs it in. Limited per client address
+ * (counted before the hash, which is what a signup costs); input that fails validation is not
+ * counted. The password is hashed before any write, outside every lock.
  */
-export async function signUp(rt: Runtime, raw: Record<string, unknown>): Promise<SignedIn> {
-  const email = parseEmail(raw.email);
+export async function signUp(rt: Runtime, client: Client, raw: Record<string, unknown>): Promise<SignedIn> {
+  const email = parseNewEmail(raw.email);
   const password = parseNewPassword(raw.password);
   // A quick refusal from this instance's copy; the directory write checks again on the newest one.
   if (rt.engine.directory.read((db) => emailTaken(db, email))) throw emailConflict();
-  const hash = await hashPassword(password);
+  const counted = [[rt.limits.signupPerIp, rateLimitKey(client.address)]] as const;
+  const wait = takeAttempt(counted);
+  if (wait > 0) {
+    rt.log.warn('signup rate limited', { ip: client.address });
+    throw rateLimited('Too many accounts were created from your network', wait);
+  }
+  const hash = await hashUnlessBusy(rt, counted, () => hashPassword(password));
   const workspaceId = await createWorkspaceObject(rt);
   const sid = newSessionId();
   try {
@@ -52,7 +71,8 @@ export async function signUp(rt: Runtime, raw: Record<string, unknown>): Promise
       return u;
     });
     rt.log.info('account created', { userId: user.id, workspace: workspaceId });
-    return { user, token: signSessionToken(sid, rt.sessionKey()) };
+    const key = rt.sessionKey();
+    return { user, token: signSessionToken(sid, key), deviceToken: signDeviceToken(user.id, key) };
   } catch (err) {
     discardWorkspaceObject(rt, workspaceId, err);
     throw err;
@@ -60,30 +80,50 @@ export async function signUp(rt: Runtime, raw: Record<string, unknown>): Promise
 }
 
 /**
- * Checks credentials, limited per client IP and per account. Unknown email and wrong password get
- * the same error after the same work. A successful login records a session (one directory write).
+ * Checks credentials. Unknown email and wrong password get the same error after the same work. A
+ * successful login records a session (one directory write).
+ *
+ * Every attempt is counted before the hash, in the same synchronous step as the check, so
+ * concurrent guesses cannot all slip under a limit. A browser that signed in to this account
+ * before (a valid known-device cookie) is counted on its own; every other client is counted per
+ * address and per account, so an attacker's guesses lock out strangers, never the owner's browser.
  */
-export async function logIn(rt: Runtime, ip: string, raw: Record<string, unknown>): Promise<SignedIn> {
+export async function logIn(rt: Runtime, client: Client, raw: Record<string, unknown>): Promise<SignedIn> {
   const email = parseEmail(raw.email);
   const password = parsePassword(raw.password);
-  const { loginPerIp, loginPerAccount } = rt.limits;
-  const wait = Math.max(loginPerIp.retryAfter(ip), loginPerAccount.retryAfter(email));
+  // Accounts made before emails were stored in NFC are found by the address as typed.
+  const asTyped = typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : email;
+  const found = rt.engine.directory.read(
+    (db) => getUserCredentials(db, email) ?? (asTyped === email ? null : getUserCredentials(db, asTyped)),
+  );
+  const key = rt.sessionKey();
+  const device = found ? verifyDeviceToken(client.deviceToken, found.id, key) : null;
+  const { loginPerIp, loginPerAccount, loginPerDevice } = rt.limits;
+  const ipKey = rateLimitKey(client.address);
+  const counted: (readonly [RateLimiter, string])[] = device
+    ? [[loginPerDevice, device]]
+    : [
+        [loginPerIp, ipKey],
+        [loginPerAccount, email],
+      ];
+  const wait = takeAttempt(counted);
   if (wait > 0) {
-    rt.log.warn('login rate limited', { ip });
-    throw new AppError(
-      'rate_limited',
-      `Too many login attempts. Try again in ${wait > 90 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`}.`,
-      { retryAfterSeconds: wait },
-    );
+    rt.log.warn('login rate limited', { ip: client.address, knownBrowser: device !== null });
+    throw rateLimited('Too many login attempts', wait);
   }
-  const found = rt.engine.directory.read((db) => getUserCredentials(db, email));
-  const ok = found ? await verifyPassword(password, found.passwordHash) : await verifyDummyPassword(password);
-  if (!found || !ok) {
-    loginPerIp.hit(ip);
-    loginPerAccount.hit(email);
-    throw new AppError('unauthorized', 'Email or password is incorrect.');
+  const ok = await hashUnlessBusy(rt, counted, () =>
+    found ? verifyPassword(password, found.passwordHash) : verifyDummyPassword(password),
+  );
+  if (!found || !ok) throw new AppError('unauthorized', 'Email or password is incorrect.');
+  // Not a failure after all. A known browser starts afresh; the account's count of strangers'
+  // failures stays, so the owner signing in does not hand an attacker a fresh allowance. Anyone
+  // else who knew the password gets their address's attempt back and clears the account's count.
+  if (device) {
+    loginPerDevice.reset(device);
+  } else {
+    loginPerIp.release(ipKey);
+    loginPerAccount.reset(email);
   }
-  loginPerAccount.reset(email);
   const { passwordHash: _, ...user } = found;
   const sid = newSessionId();
   await rt.engine.directory.write((db) => {
@@ -91,7 +131,7 @@ export async function logIn(rt: Runtime, ip: string, raw: Record<string, unknown
     if (!getUserById(db, user.id)) throw new AppError('unauthorized', 'Email or password is incorrect.');
     createSession(db, user.id, hashSessionId(sid), rt.config.sessionMaxAgeSeconds);
   });
-  return { user, token: signSessionToken(sid, rt.sessionKey()) };
+  return { user, token: signSessionToken(sid, key), deviceToken: signDeviceToken(user.id, key) };
 }
 
 /** Ends one session (this browser), on every instance from their next request. */
@@ -159,7 +199,39 @@ export function guessSessionUser(rt: Runtime, token: string | undefined): User |
   });
 }
 
-/** Cookie attributes: HttpOnly, SameSite=Lax, Secure over HTTPS (or as CC_COOKIE_SECURE says). */
+/** Runs a hash through the per-instance cap; if it is refused (busy), the attempt was not made. */
+async function hashUnlessBusy<T>(
+  rt: Runtime,
+  counted: readonly (readonly [RateLimiter, string])[],
+  hash: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await rt.passwordHashes.run(hash);
+  } catch (err) {
+    if (isAppError(err, 'busy')) {
+      for (const [limiter, k] of counted) limiter.release(k);
+      rt.log.warn('password hashing saturated', rt.passwordHashes.load);
+    }
+    throw err;
+  }
+}
+
+function rateLimited(what: string, waitSeconds: number): AppError {
+  const when = waitSeconds > 90 ? `${Math.ceil(waitSeconds / 60)} minutes` : `${waitSeconds} seconds`;
+  return new AppError('rate_limited', `${what}. Try again in ${when}.`, { retryAfterSeconds: waitSeconds });
+}
+
+function emailConflict(): AppError {
+  return new AppError('conflict', 'An account with this email already exists. Log in instead.', {
+    field: 'email',
+  });
+}
+
+/**
+ * Session cookie attributes: HttpOnly, SameSite=Lax, Secure over HTTPS (or as CC_COOKIE_SECURE
+ * says), kept by the browser until the session's absolute end (`maxAgeSeconds`, default the whole
+ * CC_SESSION_MAX_AGE_SECONDS of a new session).
+ */
 export function sessionCookieOptions(rt: Runtime, url: URL, request: Request, maxAgeSeconds?: number) {
   const https = url.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
   const secure = rt.config.cookieSecure === 'always' || (rt.config.cookieSecure === 'auto' && https);
@@ -172,15 +244,7 @@ export function sessionCookieOptions(rt: Runtime, url: URL, request: Request, ma
   };
 }
 
-/** The client address for rate limiting: the address the nearest proxy saw, else the socket's. */
-export function clientIp(request: Request, socketAddress: string | undefined): string {
-  const forwarded = request.headers.get('x-forwarded-for');
-  const last = forwarded?.split(',').pop()?.trim();
-  return last || socketAddress || 'unknown';
-}
-
-function emailConflict(): AppError {
-  return new AppError('conflict', 'An account with this email already exists. Log in instead.', {
-    field: 'email',
-  });
+/** Known-browser cookie attributes: as the session's, but kept for a year and across logouts. */
+export function deviceCookieOptions(rt: Runtime, url: URL, request: Request) {
+  return { ...sessionCookieOptions(rt, url, request), maxAge: DEVICE_TTL_SECONDS };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
+import { hasHiddenCharacters } from '../text.ts';
 import { insertWorkspace, PERSONAL_NAME } from '../workspaces/workspaces.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.ts';
 
@@ -30,17 +31,55 @@ function toUser(row: UserRow): User {
   };
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The loose shape every stored address has had: something@something.something, no spaces. */
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+/** Local part: no spaces, quotes, brackets or separators (the quoted forms RFC 5322 allows are not plausible here). */
+const LOCAL_PART = /^[^\s"(),:;<>@[\\\]]{1,64}$/u;
+/** A domain label: letters (any script), digits and inner hyphens. */
+const DOMAIN_LABEL = /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u;
+/** A top-level domain: two letters or more, or its punycode form. */
+const TOP_LEVEL = /^(?:[\p{L}\p{M}]{2,63}|xn--[a-z0-9-]{1,59})$/u;
 
-/** A trimmed, lower-cased email, or AppError('invalid', field 'email'). */
+/**
+ * The email to look an account up by: NFC, trimmed, lower-cased, roughly the shape of an address.
+ * Deliberately looser than parseNewEmail, so an account made under older rules can still log in.
+ */
 export function parseEmail(v: unknown): string {
-  if (typeof v !== 'string' || v.trim() === '')
-    throw new AppError('invalid', 'Email is required.', { field: 'email' });
-  const email = v.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL.test(email)) {
-    throw new AppError('invalid', 'Enter an email address like name@example.com.', { field: 'email' });
-  }
+  const email = normaliseEmail(v);
+  if (email.length > 254 || !EMAIL_SHAPE.test(email) || hasHiddenCharacters(email)) throw notAnEmail();
   return email;
+}
+
+/**
+ * The email for a new account: as parseEmail, and a plausible address — one `@`, a local part of
+ * at most 64 characters without dots at its ends or in a row, a domain of at least two labels that
+ * ends in a real-looking top-level domain. Internationalised addresses are welcome.
+ */
+export function parseNewEmail(v: unknown): string {
+  const email = parseEmail(v);
+  const [local = '', domain = '', ...rest] = email.split('@');
+  const labels = domain.split('.');
+  const plausible =
+    rest.length === 0 &&
+    LOCAL_PART.test(local) &&
+    !/^\.|\.$|\.\./.test(local) &&
+    domain.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every((l) => DOMAIN_LABEL.test(l)) &&
+    TOP_LEVEL.test(labels.at(-1) ?? '');
+  if (!plausible) throw notAnEmail();
+  return email;
+}
+
+function normaliseEmail(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '') {
+    throw new AppError('invalid', 'Email is required.', { field: 'email' });
+  }
+  return v.normalize('NFC').trim().toLowerCase();
+}
+
+function notAnEmail(): AppError {
+  return new AppError('invalid', 'Enter an email address like name@example.com.', { field: 'email' });
 }
 
 export function parseNewPassword(v: unknown): string {

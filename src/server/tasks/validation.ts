@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { parseText } from '../text.ts';
 
 export const STATUSES = ['todo', 'doing', 'done'] as const;
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
@@ -10,6 +11,7 @@ export type TaskSort = (typeof SORTS)[number];
 export const STATUS_LABEL: Record<TaskStatus, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
 export const PRIORITY_LABEL: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
 
+/** Most characters of each text field, counted as a person sees them (src/server/text.ts). */
 export const LIMITS = { title: 200, description: 10_000, projectName: 80, search: 200 } as const;
 
 /** What a client may set on a task. Absent keys are left alone (patch) or defaulted (create). */
@@ -47,25 +49,19 @@ export function parseTaskInput(raw: Raw, opts: { partial: boolean }): TaskInput 
   return out;
 }
 
+/** A title: one line, something visible, at most LIMITS.title characters (see src/server/text.ts). */
 export function parseTitle(v: unknown): string {
-  if (typeof v !== 'string' || v.trim() === '') throw invalid('title', 'Title is required.');
-  const title = v.trim();
-  if (title.length > LIMITS.title)
-    throw invalid('title', `Title must be at most ${LIMITS.title} characters.`);
-  return title;
+  return parseText(v, { field: 'title', label: 'Title', max: LIMITS.title, trim: true, required: true });
 }
 
+/** A description: line breaks kept (as `\n`), may be empty. */
 function parseDescription(v: unknown): string {
-  if (typeof v !== 'string') throw invalid('description', 'Description must be text.');
-  // Keep the user's line breaks; normalise Windows ones so length limits count what is stored.
-  const text = v.replace(/\r\n?/g, '\n');
-  if (text.length > LIMITS.description) {
-    throw invalid(
-      'description',
-      `Description must be at most ${LIMITS.description.toLocaleString('en')} characters.`,
-    );
-  }
-  return text;
+  return parseText(v, {
+    field: 'description',
+    label: 'Description',
+    max: LIMITS.description,
+    multiline: true,
+  });
 }
 
 /** A calendar date `YYYY-MM-DD`, or null/'' for none. */
@@ -98,12 +94,13 @@ export function parseId(v: unknown, field: string): number {
 }
 
 export function parseProjectName(v: unknown): string {
-  if (typeof v !== 'string' || v.trim() === '') throw invalid('name', 'Project name is required.');
-  const name = v.trim();
-  if (name.length > LIMITS.projectName) {
-    throw invalid('name', `Project name must be at most ${LIMITS.projectName} characters.`);
-  }
-  return name;
+  return parseText(v, {
+    field: 'name',
+    label: 'Project name',
+    max: LIMITS.projectName,
+    trim: true,
+    required: true,
+  });
 }
 
 /** Filters from a query string (the board, the list and GET /api/tasks share them). Empty values mean "any". */
@@ -112,9 +109,11 @@ export function parseTaskFilter(params: URLSearchParams): TaskFilter {
     const v = params.get(k);
     return v === null || v === '' ? undefined : v;
   };
-  const q = get('q')?.trim();
-  if (q !== undefined && q.length > LIMITS.search)
-    throw invalid('q', `Search must be at most ${LIMITS.search} characters.`);
+  const rawQ = get('q');
+  const q =
+    rawQ === undefined
+      ? undefined
+      : parseText(rawQ, { field: 'q', label: 'Search', max: LIMITS.search, trim: true });
   const status = get('status');
   const priority = get('priority');
   const project = get('project');

@@ -1,4 +1,4 @@
-import { parseEmail } from '../../auth/users.ts';
+import { parseNewEmail } from '../../auth/users.ts';
 import { AppError } from '../../errors.ts';
 import { requireWorkspace } from '../../workspaces/context.ts';
 import { createInvitation, listWorkspaceInvitations } from '../../workspaces/invitations.ts';
@@ -79,7 +79,7 @@ export const removeMemberRoute = apiRoute(async (ctx) => {
 export const createInvitationRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
-  const email = parseEmail((await readBody(ctx)).email);
+  const email = parseNewEmail((await readBody(ctx)).email);
   const inv = await ctx.locals.rt.engine.directory.write((db) => createInvitation(db, ws.id, user.id, email));
   return json({ invitation: { id: inv.id, email: inv.email, workspaceId: inv.workspaceId } }, 201);
 });
