@@ -1,6 +1,7 @@
 // What the S3 store SENDS and how it reads answers Ceph cannot produce (409 races, AWS error
 // shapes), checked with aws-sdk-client-mock at the command level. Behaviour a real server can show
 // is proven in tests/integration/store-contract.test.ts against Ceph.
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,27 @@ describe('S3 snapshot store answers', () => {
     const err = await new S3SnapshotStore(base).put(body, { ifMatch: '"base"' }).catch((e: Error) => e);
     expect(isStoreError(err, 'unavailable')).toBe(true);
     expect(String(err)).toContain('nothing was written');
+  });
+
+  it('acknowledges a 5xx put whose bytes are proven current (ETag = MD5 of the body)', async () => {
+    const md5 = createHash('md5').update(body).digest('hex');
+    s3.on(PutObjectCommand).rejects(serviceError('InternalError', 500));
+    s3.on(HeadObjectCommand).resolves({ ETag: `"${md5}"`, ContentLength: 2, VersionId: 'v9' });
+    const info = await new S3SnapshotStore(base).put(body, { ifMatch: '"base"' });
+    expect(info).toMatchObject({ etag: `"${md5}"`, versionId: 'v9', size: 2 });
+  });
+
+  it('acknowledges a put whose answer was lost when its bytes are current; otherwise the outcome stays unknown', async () => {
+    const md5 = createHash('md5').update(body).digest('hex');
+    const lost = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    s3.on(PutObjectCommand).rejects(lost);
+    s3.on(HeadObjectCommand).resolves({ ETag: md5.toUpperCase(), ContentLength: 2 });
+    expect((await new S3SnapshotStore(base).put(body, { ifMatch: '"base"' })).etag).toBe(md5.toUpperCase());
+    // Unchanged after a lost answer proves nothing: the put may still be on its way.
+    s3.on(HeadObjectCommand).resolves({ ETag: '"base"', ContentLength: 2 });
+    const err = await new S3SnapshotStore(base).put(body, { ifMatch: '"base"' }).catch((e: Error) => e);
+    expect(isStoreError(err, 'unavailable')).toBe(true);
+    expect((err as { outcomeUnknown?: boolean }).outcomeUnknown).toBe(true);
   });
 
   it('reports 403 as access denied and names the bucket', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -177,14 +177,17 @@ export class S3SnapshotStore implements SnapshotStore {
       if (refused) throw refused;
       const status = s3Status(err);
       const mapped = toStoreError(err, what, this.#bucket);
-      if (mapped.code !== 'unavailable') throw mapped;
-      if (status !== undefined && status >= 500 && !('unconditional' in condition)) {
-        return await this.#settleFailedPut(condition, what, err);
+      if (mapped.code !== 'unavailable' || 'unconditional' in condition) {
+        throw mapped.code === 'unavailable' ? uncertain(mapped.message, err) : mapped;
       }
-      throw new StoreError(
-        'unavailable',
-        `${mapped.message}; the upload may or may not have landed: revalidate before writing again`,
-        { cause: err, outcomeUnknown: true },
+      // Settle it only after the stream is closed: a put cut short must not still be sending.
+      stream?.destroy();
+      return await this.#settleUncertainPut(
+        body,
+        condition,
+        what,
+        err,
+        status !== undefined && status >= 500,
       );
     } finally {
       // An upload cut short leaves the stream half-read: close the files it reads.
@@ -193,36 +196,45 @@ export class S3SnapshotStore implements SnapshotStore {
   }
 
   /**
-   * A conditional put answered with a 5xx: the request is over, but did it land? Ceph's radosgw
-   * answers most losers of a conditional race with 500 (ECANCELED) instead of 412 and never applies
-   * them; reporting those as outages would turn every race into a user-visible error. One HEAD
-   * settles it: the precondition's ETag (or absence) is still current → nothing landed
-   * (unavailable, safe to retry); another object is current → we lost the race
-   * (precondition_failed). "Our bytes are current" proves nothing: another writer may have put
-   * identical bytes (two increments of the same counter), so that case is a lost race too.
+   * A conditional put whose outcome is uncertain: S3 answered with a 5xx, or the answer was lost
+   * (a reset, a timeout). Did it land? One HEAD, and the MD5 of what was sent, settle it:
+   * - the current ETag is the MD5 of our body (S3's ETag for a single-part put, without SSE-KMS or
+   *   SSE-C): it landed — acknowledge it. The engine makes every image it uploads unique (a random
+   *   `user_version` per batch, working-copy.ts), so another writer cannot have put the same bytes;
+   * - after a 5xx (S3 finished with the request), the precondition's ETag (or absence) is still
+   *   current: nothing landed (unavailable, safe to retry). Ceph's radosgw answers most losers of a
+   *   conditional race with 500 (ECANCELED) instead of 412 and never applies them: another object is
+   *   current, we lost the race (precondition_failed);
+   * - after a lost answer, anything else proves nothing: the put may still be on its way. The
+   *   outcome stays unknown, and the engine revalidates before the next write.
+   * Where ETags are not MD5s (SSE-KMS, SSE-C, multipart) the first case never matches, and the
+   * rest is as before: a keyed (Idempotency-Key) write is safe to retry either way.
    */
-  async #settleFailedPut(condition: PutCondition, what: string, err: unknown): Promise<never> {
-    const answered = describeS3Error(err);
+  async #settleUncertainPut(
+    body: PutBody,
+    condition: PutCondition,
+    what: string,
+    err: unknown,
+    answered: boolean,
+  ): Promise<ObjectInfo> {
+    const how = answered ? `S3 answered ${describeS3Error(err)}` : describeS3Error(err);
     let current: ObjectInfo | null;
+    let md5: string;
     try {
-      current = await this.head();
+      [current, md5] = await Promise.all([this.head(), md5Of(body)]);
     } catch {
-      throw new StoreError(
-        'unavailable',
-        `${what}: S3 answered ${answered}; the upload may or may not have landed: revalidate before writing again`,
-        { cause: err, outcomeUnknown: true },
-      );
+      throw uncertain(`${what}: ${how}`, err);
     }
+    if (current && etagHex(current.etag) === md5) return { ...current, size: bodySize(body) };
+    if (!answered) throw uncertain(`${what}: ${how}`, err);
     const expected = 'ifMatch' in condition ? condition.ifMatch : undefined;
     if (current?.etag === expected || (!current && expected === undefined)) {
-      throw new StoreError('unavailable', `${what}: S3 answered ${answered}; nothing was written`, {
-        cause: err,
-      });
+      throw new StoreError('unavailable', `${what}: ${how}; nothing was written`, { cause: err });
     }
     const now = current ? `ETag ${current.etag}` : 'no object';
     throw new StoreError(
       'precondition_failed',
-      `${what}: precondition failed (S3 answered ${answered} and the key now has ${now}: another writer won the race)`,
+      `${what}: precondition failed (${how} and the key now has ${now}: another writer won the race)`,
       { cause: err },
     );
   }
@@ -409,6 +421,27 @@ export class S3Bucket implements Bucket {
     this.#clients.reads.destroy();
     this.#clients.writes.destroy();
   }
+}
+
+function uncertain(message: string, cause: unknown): StoreError {
+  return new StoreError(
+    'unavailable',
+    `${message}; the upload may or may not have landed: revalidate before writing again`,
+    { cause, outcomeUnknown: true },
+  );
+}
+
+/** The hex MD5 of a put's body (a stream body is read again: its files are unchanged until the put settles). */
+async function md5Of(body: PutBody): Promise<string> {
+  const hash = createHash('md5');
+  if (body instanceof Uint8Array) hash.update(body);
+  else for await (const chunk of body.open()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** An ETag as a bare lower-case string (S3 quotes it; some services do not). */
+function etagHex(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1').toLowerCase();
 }
 
 /** Unversioned buckets answer with no version id, or the literal "null". */

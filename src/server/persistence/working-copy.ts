@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PersistenceError } from './errors.ts';
@@ -22,7 +23,8 @@ import { type DatabaseImage, describeImage } from './wal-image.ts';
  *    folding the WAL into it (`apply`), and nothing else checkpoints (`wal_autocheckpoint = 0`).
  * 2. A batch that changed nothing is rolled back, never committed: no WAL frame, nothing to upload.
  *    "Changed" counts only the rows of jobs that succeeded (a job that threw is rolled back to its
- *    savepoint and its rows do not count), plus schema changes.
+ *    savepoint and its rows do not count), plus schema changes. A batch that did change something
+ *    also sets a random `user_version`, so no two committed images are ever byte for byte the same.
  * 3. From the local COMMIT of a batch until `ack()` or `revert()` the reader is pinned (an open read
  *    transaction) to the acknowledged snapshot: no reader ever sees an unacknowledged change.
  * 4. `revert()` puts the acknowledged main file back in place (the batch lived only in the WAL). If
@@ -126,6 +128,9 @@ export class WorkingCopy {
         w.exec('ROLLBACK');
         return { committed: false, results };
       }
+      // Every committed image is unique, so an upload whose answer was lost can be recognised by
+      // its MD5 alone (s3-store.ts): no other writer can ever have put the same bytes.
+      w.pragma(`user_version = ${randomBytes(4).readInt32LE(0)}`);
       pinReader(reader);
       w.exec('COMMIT');
       return { committed: true, results };
