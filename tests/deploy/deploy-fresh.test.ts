@@ -28,7 +28,8 @@ describe('deploy to a fresh account', () => {
       'CreateRepository',
       'PutLifecyclePolicy',
       'CreateRole',
-      'AttachRolePolicy',
+      'PutRolePolicy',
+      'PutRolePolicy',
       'PutRolePolicy',
       'CreateLogGroup',
       'PutRetentionPolicy',
@@ -125,30 +126,54 @@ describe('deploy to a fresh account', () => {
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     });
-    expect(one('AttachRolePolicy')).toEqual({
-      RoleName: ROLE,
-      PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-    });
-    const inline = one('PutRolePolicy');
-    expect(inline.RoleName).toBe(ROLE);
-    expect(inline.PolicyName).toBe('database-object');
-    expect(JSON.parse(inline.PolicyDocument as string)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DatabaseObject',
-          Effect: 'Allow',
-          Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-          Resource: `${BUCKET_ARN}/code-canvas/app.sqlite`,
-        },
-        {
-          Sid: 'DatabaseVersions',
-          Effect: 'Allow',
-          Action: ['s3:ListBucket', 's3:ListBucketVersions'],
-          Resource: BUCKET_ARN,
-          Condition: { StringEquals: { 's3:prefix': 'code-canvas/app.sqlite' } },
-        },
-      ],
+    // No managed policy: AWSLambdaBasicExecutionRole would allow logging to every group in the account.
+    expect(h.fake.inputs('AttachRolePolicy')).toEqual([]);
+    const inline = Object.fromEntries(
+      h.fake.inputs('PutRolePolicy').map((i) => {
+        expect(i.RoleName).toBe(ROLE);
+        return [i.PolicyName as string, JSON.parse(i.PolicyDocument as string)];
+      }),
+    );
+    expect(inline).toEqual({
+      'database-object': {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DatabaseObjects',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+            Resource: `${BUCKET_ARN}/code-canvas/*`,
+          },
+          {
+            Sid: 'DatabaseListing',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+            Resource: BUCKET_ARN,
+          },
+        ],
+      },
+      logs: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OwnLogGroup',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${FN}:*`,
+          },
+        ],
+      },
+      'session-secret': {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'SessionSecret',
+            Effect: 'Allow',
+            Action: 'ssm:GetParameter',
+            Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/code-canvas/prod/session-secret',
+          },
+        ],
+      },
     });
 
     expect(one('CreateLogGroup')).toEqual({ logGroupName: `/aws/lambda/${FN}`, tags: TAGS });

@@ -121,7 +121,7 @@ describe('deploy after a failure midway', () => {
     expect(h.fake.mutations()).not.toContain('CreateRole');
     h.fake.clearCalls();
     await h.deploy(COMMIT_A);
-    expect(h.fake.mutations().slice(0, 2)).toEqual(['CreateRole', 'AttachRolePolicy']);
+    expect(h.fake.mutations().slice(0, 2)).toEqual(['CreateRole', 'PutRolePolicy']);
     expect(h.fake.mutations()).not.toContain('CreateBucket');
     expect(h.fake.mutations()).not.toContain('CreateRepository');
   });
