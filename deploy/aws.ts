@@ -8,6 +8,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsError, DeployError } from './errors.ts';
 import { checkRegion } from './settings.ts';
@@ -19,6 +20,7 @@ export interface AwsClients {
   iam: IAMClient;
   lambda: LambdaClient;
   logs: CloudWatchLogsClient;
+  ssm: SSMClient;
 }
 
 /** Who is deploying, where. */
@@ -50,6 +52,7 @@ export function clientsFor(config: {
     iam: new IAMClient(config),
     lambda: new LambdaClient(config),
     logs: new CloudWatchLogsClient(config),
+    ssm: new SSMClient(config),
   };
 }
 

@@ -129,11 +129,14 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
   }
   const appEnv = pairs('env', /^[A-Za-z_][A-Za-z0-9_]*$/);
   for (const key of Object.keys(appEnv)) {
-    if (key.startsWith('AWS_') || ['CC_S3_BUCKET', 'CC_DB_KEY', 'CC_MAX_STALENESS_MS'].includes(key)) {
+    if (
+      key.startsWith('AWS_') ||
+      ['CC_S3_BUCKET', 'CC_DB_KEY', 'CC_MAX_STALENESS_MS', 'CC_SESSION_SECRET_PARAMETER'].includes(key)
+    ) {
       throw new DeployError(`--env ${key}: set by the deploy itself`, {
         fix: key.startsWith('AWS_')
           ? 'Lambda reserves AWS_* variables'
-          : 'use --bucket, --db-key or --max-staleness-ms',
+          : 'use --bucket, --db-key or --max-staleness-ms (the session secret parameter is /<app>/<stage>/session-secret)',
       });
     }
   }

@@ -1,6 +1,6 @@
 /**
  * `npm run deploy`: preflight (who, where, Docker), the plan, then each step in order — bucket,
- * repository, image, role, log group, function, release, URL, smoke test — and a summary. Every
+ * session secret, repository, image, role, log group, function, release, URL, smoke test — and a summary. Every
  * step checks before it changes, so a re-run after a failure resumes where it stopped.
  * `--dry-run` runs only the checks and prints what would change.
  */
@@ -22,6 +22,7 @@ import { ensureLogGroup } from '../steps/log-group.ts';
 import { ensureRelease } from '../steps/release.ts';
 import { ensureRepository } from '../steps/repository.ts';
 import { ensureRole } from '../steps/role.ts';
+import { ensureSessionSecret } from '../steps/session-secret.ts';
 import { smokeTest } from '../steps/smoke.ts';
 import { ensureUrl } from '../steps/url.ts';
 
@@ -92,6 +93,7 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
 
   const reporter = new Reporter(print);
   await reporter.step('bucket', names.bucket, () => ensureBucket(ctx));
+  await reporter.step('secret', names.sessionSecret, () => ensureSessionSecret(ctx));
   await reporter.step('repository', names.repository, () => ensureRepository(ctx));
   await reporter.step('image', build.tag, () => ensureImage(ctx));
   await reporter.step('role', names.role, () => ensureRole(ctx));

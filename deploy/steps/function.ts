@@ -26,6 +26,8 @@ export function functionEnvironment(ctx: Pick<DeployContext, 'settings' | 'names
     CC_DB_KEY: names.dbKey,
     // Function URLs are HTTPS only, so session cookies can always be Secure.
     CC_COOKIE_SECURE: 'always',
+    // The signing key every instance shares, read once at start (steps/session-secret.ts).
+    CC_SESSION_SECRET_PARAMETER: names.sessionSecret,
     ...(settings.maxStalenessMs === undefined
       ? {}
       : { CC_MAX_STALENESS_MS: String(settings.maxStalenessMs) }),
@@ -95,12 +97,12 @@ async function retrying<T>(
   passing: (err: unknown) => boolean,
   request: () => Promise<T>,
 ): Promise<T> {
-  const deadline = performance.now() + limitMs;
+  const deadline = timing.now() + limitMs;
   for (;;) {
     try {
       return await request();
     } catch (err) {
-      if (!passing(err) || performance.now() + timing.retryDelayMs > deadline) throw err;
+      if (!passing(err) || timing.now() + timing.retryDelayMs > deadline) throw err;
       await timing.sleep(timing.retryDelayMs);
     }
   }

@@ -20,11 +20,13 @@ describe('deploy to a fresh account', () => {
 
     expect(h.fake.mutations()).toEqual([
       'CreateBucket',
+      'PutBucketTagging',
       'PutBucketVersioning',
       'PutBucketEncryption',
       'PutPublicAccessBlock',
       'PutBucketPolicy',
       'PutBucketLifecycleConfiguration',
+      'PutParameter',
       'CreateRepository',
       'PutLifecyclePolicy',
       'CreateRole',
@@ -50,6 +52,10 @@ describe('deploy to a fresh account', () => {
       Bucket: BUCKET,
       ObjectOwnership: 'BucketOwnerEnforced',
       CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+    });
+    expect(one('PutBucketTagging')).toEqual({
+      Bucket: BUCKET,
+      Tagging: { TagSet: Object.entries(TAGS).map(([Key, Value]) => ({ Key, Value })) },
     });
     expect(one('PutBucketVersioning')).toEqual({
       Bucket: BUCKET,
@@ -191,7 +197,12 @@ describe('deploy to a fresh account', () => {
       Timeout: 30,
       EphemeralStorage: { Size: 512 },
       Environment: {
-        Variables: { CC_S3_BUCKET: BUCKET, CC_DB_KEY: 'code-canvas/app.sqlite', CC_COOKIE_SECURE: 'always' },
+        Variables: {
+          CC_S3_BUCKET: BUCKET,
+          CC_DB_KEY: 'code-canvas/app.sqlite',
+          CC_COOKIE_SECURE: 'always',
+          CC_SESSION_SECRET_PARAMETER: '/code-canvas/prod/session-secret',
+        },
       },
       PackageType: 'Image',
       Code: { ImageUri: imageUri },
@@ -265,7 +276,7 @@ describe('deploy to a fresh account', () => {
     expect(text).toMatch(/✔ smoke test .* passed \(\/healthz 200 after .*, \/ 200, serving aaaaaaaaaaaa\)/);
     expect(text).toContain(`is live: ${h.app.url}`);
     expect(text).toMatch(/step\s+resource\s+result\s+time/);
-    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(10);
+    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(11);
   });
 
   it('retries creating the function while the new role propagates', async () => {

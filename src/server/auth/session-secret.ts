@@ -89,7 +89,7 @@ async function readParameter(Name: string, given: SSMClient | undefined): Promis
 
 function parameterError(name: string, err: unknown): SessionSecretError {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const message = (e.message ?? String(err)).split('\n')[0];
+  const message = (e.message ?? String(err)).split('\n')[0] ?? '';
   const code = e.name ?? 'Error';
   if (code === 'ParameterNotFound') {
     return new SessionSecretError(

@@ -17,8 +17,10 @@ import { FakeDocker } from './fake-docker.ts';
 
 export const FAST_TIMING: Timing = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => performance.now(),
   rolePropagationMs: 5_000,
   retryDelayMs: 5,
+  bucketPropagationMs: 5_000,
   smokeTimeoutMs: 3_000,
   smokeIntervalMs: 20,
   waiterMaxWaitS: 30,
