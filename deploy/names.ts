@@ -70,3 +70,17 @@ export function resourceNames(
     tags: { app: settings.app, stage: settings.stage, 'managed-by': 'code-canvas-deploy' },
   };
 }
+
+/**
+ * True when `tags` mark a resource as made by this tool for this app and stage. `destroy` removes
+ * only such resources: a same-named one someone else made is left alone.
+ */
+export function isManaged(
+  tags: Record<string, string | undefined> | { Key?: string; Value?: string }[] | undefined,
+  names: Pick<Names, 'tags'>,
+): boolean {
+  const map = Array.isArray(tags)
+    ? Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value]))
+    : (tags ?? {});
+  return Object.entries(names.tags).every(([k, v]) => map[k] === v);
+}

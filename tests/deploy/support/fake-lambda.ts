@@ -35,6 +35,7 @@ export interface FunctionState {
   urls: Map<string, { FunctionUrl: string; AuthType: string; InvokeMode: string }>;
   policies: Map<string, Record<string, unknown>[]>;
   revision: number;
+  tags: Record<string, string>;
 }
 
 type F = { FunctionName: string; Qualifier?: string };
@@ -120,14 +121,20 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
       urls: new Map(),
       policies: new Map(),
       revision: 1,
+      tags: { ...((input as { Tags?: Record<string, string> }).Tags ?? {}) },
     };
     fake.functions.set(input.FunctionName, f);
     return { ...f.latest, State: 'Pending' };
   });
   on<F>(GetFunctionCommand, (input) => {
-    const c = versionOf(fn(input), input.Qualifier);
+    const f = fn(input);
+    const c = versionOf(f, input.Qualifier);
     const { ImageUri, ...Configuration } = c;
-    return { Configuration, Code: { RepositoryType: 'ECR', ImageUri, ResolvedImageUri: ImageUri } };
+    return {
+      Configuration,
+      Code: { RepositoryType: 'ECR', ImageUri, ResolvedImageUri: ImageUri },
+      Tags: { ...f.tags },
+    };
   });
   on<F>(GetFunctionConfigurationCommand, (input) => {
     const { ImageUri: _, ...config } = versionOf(fn(input), input.Qualifier);

@@ -5,6 +5,7 @@ import {
   DescribeLogGroupsCommand,
   type FilteredLogEvent,
   FilterLogEventsCommand,
+  ListTagsForResourceCommand as LogsListTagsForResourceCommand,
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -45,6 +46,7 @@ export interface BucketState {
 
 export interface LogGroupState {
   retentionInDays?: number;
+  tags?: Record<string, string>;
   events: FilteredLogEvent[];
 }
 
@@ -168,11 +170,17 @@ export function installLogs(fake: FakeAccount, logs: Stub): void {
       .filter(([name]) => name.startsWith(input.logGroupNamePrefix))
       .map(([logGroupName, g]) => ({ logGroupName, retentionInDays: g.retentionInDays })),
   }));
-  on<G>(CreateLogGroupCommand, (input) => {
+  on<G & { tags?: Record<string, string> }>(CreateLogGroupCommand, (input) => {
     if (fake.logGroups.has(input.logGroupName))
       throw serviceError('ResourceAlreadyExistsException', 'exists');
-    fake.logGroups.set(input.logGroupName, { events: [] });
+    fake.logGroups.set(input.logGroupName, { events: [], tags: input.tags });
     return {};
+  });
+  on<{ resourceArn: string }>(LogsListTagsForResourceCommand, (input) => {
+    // The log group's ARN without the `:*` that DescribeLogGroups' `arn` carries.
+    const name = /:log-group:(.+)$/.exec(input.resourceArn)?.[1] ?? '';
+    if (name.endsWith(':*')) throw serviceError('InvalidParameterException', 'the ARN must not end in :*');
+    return { tags: { ...group({ logGroupName: name }).tags } };
   });
   on<G & { retentionInDays: number }>(PutRetentionPolicyCommand, (input) => {
     group(input).retentionInDays = input.retentionInDays;
