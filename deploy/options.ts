@@ -161,6 +161,12 @@ export const OPTIONS: readonly Option[] = [
     help: 'version to point `live` at (default: the one before it)',
   },
   {
+    flag: 'force',
+    kind: 'boolean',
+    commands: ['deploy', 'rollback'],
+    help: 'go ahead although the code to go live knows fewer database migrations than a published version',
+  },
+  {
     flag: 'delete-data',
     kind: 'boolean',
     commands: ['destroy'],

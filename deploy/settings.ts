@@ -42,6 +42,8 @@ export interface Settings {
   verbose: boolean;
   yes: boolean;
   rollbackTo: string | undefined;
+  /** Go live although the code knows fewer migrations than a published version (deploy, rollback). */
+  force: boolean;
   deleteData: boolean;
   confirmBucket: string | undefined;
   logsSince: string;
@@ -163,6 +165,7 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     verbose: bool('verbose'),
     yes: bool('yes'),
     rollbackTo: raw('to'),
+    force: bool('force'),
     deleteData: bool('delete-data'),
     confirmBucket: raw('confirm'),
     logsSince: raw('since') ?? '10m',

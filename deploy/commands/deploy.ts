@@ -11,7 +11,8 @@ import { type BuildInfo, readBuildInfo } from '../build-info.ts';
 import { DEFAULT_TIMING, type DeployContext, type Timing } from '../context.ts';
 import type { Docker } from '../docker.ts';
 import { readInvokeMode } from '../dockerfile.ts';
-import { DeployError, formatError, isDeployError } from '../errors.ts';
+import { DeployError, formatError, isDeployError, isNotFound } from '../errors.ts';
+import { formatMigrations, migrationGap, migrationRefusal } from '../migrations.ts';
 import { resourceNames } from '../names.ts';
 import { type Print, Reporter } from '../report.ts';
 import type { Settings } from '../settings.ts';
@@ -19,7 +20,7 @@ import { ensureBucket } from '../steps/bucket.ts';
 import { ensureFunction } from '../steps/function.ts';
 import { DOCKERFILE, ensureImage, platformFor } from '../steps/image.ts';
 import { ensureLogGroup } from '../steps/log-group.ts';
-import { ensureRelease } from '../steps/release.ts';
+import { ensureRelease, listVersions } from '../steps/release.ts';
 import { ensureRepository } from '../steps/repository.ts';
 import { ensureRole } from '../steps/role.ts';
 import { ensureSessionSecret } from '../steps/session-secret.ts';
@@ -44,6 +45,27 @@ export interface DeployOutcome {
   imageUri: string | undefined;
   /** Dry run only: the changes a deploy would make. */
   pending: number;
+}
+
+/**
+ * Refuses, before anything changes, a checkout that knows fewer database migrations than a
+ * published version (which may have migrated the data): deploying it is a rollback across a
+ * migration. Nothing to compare on a first deploy.
+ */
+async function checkMigrations(ctx: DeployContext): Promise<void> {
+  let published: Awaited<ReturnType<typeof listVersions>>;
+  try {
+    published = await listVersions(ctx.clients.lambda, ctx.names.functionName);
+  } catch (err) {
+    if (isDeployError(err) && isNotFound(err.cause, 'ResourceNotFoundException')) return;
+    throw err;
+  }
+  const gap = migrationGap('deploy: this checkout', ctx.build.migrations, published);
+  if (!gap) return;
+  if (!ctx.settings.force) {
+    throw migrationRefusal(gap, 'deploy a checkout that has those migrations (e.g. the latest commit)');
+  }
+  ctx.print(`  ⚠ --force: ${gap}`);
 }
 
 export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
@@ -76,7 +98,7 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
   print(
     `  function ${names.functionName}: ${settings.architecture}, ${settings.memoryMb} MB, ${settings.timeoutS} s, /tmp ${settings.ephemeralStorageMb} MB, URL ${ctx.invokeMode}`,
   );
-  print(`  database s3://${names.bucket}/${names.dbKey}`);
+  print(`  database s3://${names.bucket}/${names.dbKey}, ${formatMigrations(build.migrations)}`);
   print(
     `  image ${names.repository}:${build.tag} (${platformFor(settings.architecture)}${build.dirty ? ', uncommitted changes' : ''})`,
   );
@@ -89,6 +111,7 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
     dockerProblem = err;
     print(`  ✖ ${formatError(err)}`);
   }
+  await checkMigrations(ctx);
   print('');
 
   const reporter = new Reporter(print);

@@ -23,6 +23,7 @@ import { parseSettings } from '../../deploy/settings.ts';
 import { ensureImage } from '../../deploy/steps/image.ts';
 import { engineProblem, imageExists } from '../../docker/engine.ts';
 import { LOCAL_LWA_IMAGE, LOCAL_NODE_IMAGE } from '../../docker/settings.ts';
+import { knownMigrations } from '../../src/server/db/migrations.ts';
 import { freePort, startContainer } from '../parity/container.ts';
 import { serviceError } from './support/fake-aws.ts';
 
@@ -123,6 +124,7 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
         time,
         dirty: true,
         tag: imageTag(commit, time, 'x86_64', true, settings.buildArgs),
+        migrations: knownMigrations(),
       },
       root,
       invokeMode: 'RESPONSE_STREAM',

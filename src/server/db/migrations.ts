@@ -62,3 +62,13 @@ export const migrations: Migration[] = [
     },
   },
 ];
+
+/**
+ * The migrations this release knows, by kind: the highest id of each list. A database migrated by
+ * a release that knows more of any kind cannot be opened by this one (migrate() refuses it), so the
+ * deploy records this in every published version and `rollback` refuses to go back past one.
+ * Kinds are lowercase words; ids are whole numbers.
+ */
+export function knownMigrations(): Record<string, number> {
+  return { app: Math.max(0, ...migrations.map((m) => m.id)) };
+}

@@ -181,7 +181,10 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
   );
   on<F & { MaxItems?: number; Marker?: string }>(ListVersionsByFunctionCommand, (input) => {
     const f = fn(input);
-    const all = [f.latest, ...f.versions.values()].map(({ Version }) => ({ Version }));
+    const all = [f.latest, ...f.versions.values()].map(({ Version, Description }) => ({
+      Version,
+      Description,
+    }));
     const from = Number(input.Marker ?? 0);
     const size = input.MaxItems ?? 50;
     return {
