@@ -24,7 +24,7 @@ import { ensureRelease, listVersions } from '../steps/release.ts';
 import { ensureRepository } from '../steps/repository.ts';
 import { ensureRole } from '../steps/role.ts';
 import { ensureSessionSecret } from '../steps/session-secret.ts';
-import { smokeTest } from '../steps/smoke.ts';
+import { smokeTestOrGoBack } from '../steps/smoke-guard.ts';
 import { ensureUrl } from '../steps/url.ts';
 
 export interface DeployDeps {
@@ -137,9 +137,17 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
 
   const url = ctx.state.url;
   if (!url) throw new DeployError(`lambda: no Function URL for ${names.functionName}:live after creating it`);
-  await reporter.step('smoke test', url, () =>
-    smokeTest({ url, expectCommit: build.commit, timing: ctx.timing, fetch: ctx.fetch }),
-  );
+  await smokeTestOrGoBack({
+    reporter,
+    lambda: ctx.clients.lambda,
+    functionName: names.functionName,
+    url,
+    current: ctx.state.version ?? '',
+    previous: ctx.state.previousVersion,
+    expectCommit: build.commit,
+    timing: ctx.timing,
+    fetch: ctx.fetch,
+  });
   print('');
   print(reporter.summary());
   print('');

@@ -3,7 +3,8 @@
  * the one named), after checking that version's image is still in the repository, then runs the
  * smoke test. The database is not rolled back: versions of it are the db CLI's business — so a
  * version that knows fewer database migrations than a published one (which may have migrated the
- * data) is refused unless --force (migrations.ts).
+ * data) is refused unless --force (migrations.ts). A target that fails the smoke test is left at
+ * once: `live` goes back to where it was.
  */
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { GetFunctionCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
@@ -15,7 +16,7 @@ import { resourceNames } from '../names.ts';
 import { type Print, Reporter } from '../report.ts';
 import { LIVE_ALIAS, type Settings } from '../settings.ts';
 import { listVersions, moveLive, readLiveVersion } from '../steps/release.ts';
-import { smokeTest } from '../steps/smoke.ts';
+import { smokeTestOrGoBack } from '../steps/smoke-guard.ts';
 
 export interface RollbackDeps {
   settings: Settings;
@@ -100,14 +101,17 @@ export async function runRollback(deps: RollbackDeps): Promise<{ from: string; t
     clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName, Qualifier: LIVE_ALIAS })),
   );
   const url = urlConfig.FunctionUrl ?? '';
-  await reporter.step('smoke test', url, () =>
-    smokeTest({
-      url,
-      expectCommit: undefined,
-      timing: deps.timing ?? DEFAULT_TIMING,
-      fetch: deps.fetch ?? fetch,
-    }),
-  );
+  await smokeTestOrGoBack({
+    reporter,
+    lambda: clients.lambda,
+    functionName: FunctionName,
+    url,
+    current: target,
+    previous: live,
+    expectCommit: undefined,
+    timing: deps.timing ?? DEFAULT_TIMING,
+    fetch: deps.fetch ?? fetch,
+  });
   print('');
   print(`✔ ${url} serves version ${target} (was ${live}). The database was not rolled back.`);
   print(`  undo with: npm run rollback -- --stage ${settings.stage} --to ${live}`);
