@@ -126,6 +126,13 @@ export async function ensureRelease(ctx: DeployContext): Promise<StepResult> {
     ctx.state.version = live;
     return { outcome: 'unchanged', detail: `${LIVE_ALIAS} → version ${live}` };
   }
+  if (!ctx.dryRun && (latest.State === 'Failed' || latest.LastUpdateStatus === 'Failed')) {
+    // The function step applies a Failed $LATEST again; this is the last guard before publishing.
+    throw new DeployError(
+      `lambda: ${FunctionName} is Failed (${latest.LastUpdateStatusReason ?? latest.StateReason ?? 'no reason given'}); not publishing it`,
+      { fix: 'fix the cause named here, then re-run (the deploy applies the code again)' },
+    );
+  }
   let version = '';
   changes.creating = live === undefined;
   changes.add('publish version', async () => {

@@ -74,7 +74,15 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
   };
   const touch = (f: FunctionState, change: Partial<FunctionState['latest']>) => {
     f.revision++;
-    Object.assign(f.latest, change, { RevisionId: `rev-${f.revision}`, LastUpdateStatus: 'Successful' });
+    // An update that fails (fake.failNextUpdate) leaves $LATEST Failed with the reason, as Lambda does.
+    const reason = fake.failNextUpdate;
+    fake.failNextUpdate = undefined;
+    Object.assign(f.latest, change, {
+      RevisionId: `rev-${f.revision}`,
+      State: 'Active',
+      LastUpdateStatus: reason ? 'Failed' : 'Successful',
+      LastUpdateStatusReason: reason,
+    });
   };
   const checkImage = (uri: string | undefined) => {
     const [repoUri, digest] = (uri ?? '').split('@');
@@ -112,8 +120,9 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
         ImageUri: input.Code.ImageUri,
         CodeSha256,
         Version: '$LATEST',
-        State: 'Active',
-        LastUpdateStatus: 'Successful',
+        ...(fake.failNextUpdate
+          ? { State: 'Failed', StateReason: fake.failNextUpdate }
+          : { State: 'Active', LastUpdateStatus: 'Successful' }),
         RevisionId: 'rev-1',
       },
       versions: new Map(),
@@ -123,6 +132,7 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
       revision: 1,
       tags: { ...((input as { Tags?: Record<string, string> }).Tags ?? {}) },
     };
+    fake.failNextUpdate = undefined;
     fake.functions.set(input.FunctionName, f);
     return { ...f.latest, State: 'Pending' };
   });
