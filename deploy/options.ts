@@ -76,6 +76,14 @@ export const OPTIONS: readonly Option[] = [
     help: '/tmp size, MB (512–10240); holds the database copy',
   },
   {
+    flag: 'max-concurrency',
+    env: 'CC_DEPLOY_MAX_CONCURRENCY',
+    kind: 'string',
+    default: '10',
+    commands: ['deploy'],
+    help: 'most requests served at once (reserved concurrency): caps what a flood of requests can cost; "none" lifts the cap',
+  },
+  {
     flag: 'noncurrent-days',
     env: 'CC_DEPLOY_NONCURRENT_DAYS',
     kind: 'int',

@@ -26,6 +26,8 @@ export interface Settings {
   memoryMb: number;
   timeoutS: number;
   ephemeralStorageMb: number;
+  /** Reserved concurrency: the most instances at once; undefined = no cap (`--max-concurrency none`). */
+  maxConcurrency: number | undefined;
   noncurrentDays: number;
   noncurrentKeep: number;
   keepImages: number;
@@ -129,6 +131,11 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
   if (dbKey.startsWith('/') || dbKey.endsWith('/') || dbKey.includes('..')) {
     throw new DeployError(`${name('db-key')}: "${dbKey}" is not a usable object key`);
   }
+  const concurrency = raw('max-concurrency') as string;
+  if (concurrency !== 'none' && !/^\d+$/.test(concurrency)) {
+    throw new DeployError(`${name('max-concurrency')}: "${concurrency}" is not a whole number or "none"`);
+  }
+  const maxConcurrency = concurrency === 'none' ? undefined : req(int('max-concurrency', 1, 100_000));
   const appEnv = pairs('env', /^[A-Za-z_][A-Za-z0-9_]*$/);
   for (const key of Object.keys(appEnv)) {
     if (
@@ -152,6 +159,7 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     memoryMb: req(int('memory', 128, 10_240)),
     timeoutS: req(int('timeout', 1, 900)),
     ephemeralStorageMb: req(int('ephemeral-storage', 512, 10_240)),
+    maxConcurrency,
     noncurrentDays: req(int('noncurrent-days', 1, 36_500)),
     noncurrentKeep: req(int('noncurrent-keep', 1, 100)),
     keepImages: req(int('keep-images', 1, 1000)),

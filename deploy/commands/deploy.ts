@@ -1,6 +1,6 @@
 /**
  * `npm run deploy`: preflight (who, where, Docker), the plan, then each step in order — bucket,
- * session secret, repository, image, role, log group, function, release, URL, smoke test — and a summary. Every
+ * session secret, repository, image, role, log group, function, concurrency, release, URL, smoke test — and a summary. Every
  * step checks before it changes, so a re-run after a failure resumes where it stopped.
  * `--dry-run` runs only the checks and prints what would change.
  */
@@ -17,6 +17,7 @@ import { resourceNames } from '../names.ts';
 import { type Print, Reporter } from '../report.ts';
 import type { Settings } from '../settings.ts';
 import { ensureBucket } from '../steps/bucket.ts';
+import { ensureConcurrency } from '../steps/concurrency.ts';
 import { ensureFunction } from '../steps/function.ts';
 import { DOCKERFILE, ensureImage, platformFor } from '../steps/image.ts';
 import { ensureLogGroup } from '../steps/log-group.ts';
@@ -96,7 +97,7 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
   print(`${settings.dryRun ? 'Dry run: deploy' : 'Deploying'} ${settings.app}, stage ${settings.stage}`);
   print(`  account ${identity.account} (${identity.arn}), region ${identity.region}`);
   print(
-    `  function ${names.functionName}: ${settings.architecture}, ${settings.memoryMb} MB, ${settings.timeoutS} s, /tmp ${settings.ephemeralStorageMb} MB, URL ${ctx.invokeMode}`,
+    `  function ${names.functionName}: ${settings.architecture}, ${settings.memoryMb} MB, ${settings.timeoutS} s, /tmp ${settings.ephemeralStorageMb} MB, ${settings.maxConcurrency === undefined ? 'no concurrency cap' : `at most ${settings.maxConcurrency} at once`}, URL ${ctx.invokeMode}`,
   );
   print(`  database s3://${names.bucket}/${names.dbKey}, ${formatMigrations(build.migrations)}`);
   print(
@@ -122,6 +123,7 @@ export async function runDeploy(deps: DeployDeps): Promise<DeployOutcome> {
   await reporter.step('role', names.role, () => ensureRole(ctx));
   await reporter.step('log group', names.logGroup, () => ensureLogGroup(ctx));
   await reporter.step('function', names.functionName, () => ensureFunction(ctx));
+  await reporter.step('concurrency', names.functionName, () => ensureConcurrency(ctx));
   await reporter.step('release', `${names.functionName}:live`, () => ensureRelease(ctx));
   await reporter.step('url', `${names.functionName}:live`, () => ensureUrl(ctx));
 

@@ -36,6 +36,7 @@ describe('deploy to a fresh account', () => {
       'CreateLogGroup',
       'PutRetentionPolicy',
       'CreateFunction',
+      'PutFunctionConcurrency',
       'PublishVersion',
       'CreateAlias',
       'CreateFunctionUrlConfig',
@@ -210,6 +211,7 @@ describe('deploy to a fresh account', () => {
       Description: 'Code Canvas (code-canvas, stage prod)',
       Tags: TAGS,
     });
+    expect(one('PutFunctionConcurrency')).toEqual({ FunctionName: FN, ReservedConcurrentExecutions: 10 });
     expect(one('PublishVersion')).toMatchObject({
       FunctionName: FN,
       CodeSha256: digest?.slice('sha256:'.length),
@@ -276,7 +278,7 @@ describe('deploy to a fresh account', () => {
     expect(text).toMatch(/✔ smoke test .* passed \(\/healthz 200 after .*, \/ 200, serving aaaaaaaaaaaa\)/);
     expect(text).toContain(`is live: ${h.app.url}`);
     expect(text).toMatch(/step\s+resource\s+result\s+time/);
-    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(11);
+    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(12);
   });
 
   it('retries creating the function while the new role propagates', async () => {

@@ -21,7 +21,7 @@ describe('deploy again', () => {
     expect(h.docker.builds).toHaveLength(1);
     expect(h.docker.pushes).toHaveLength(1);
     expect(result.version).toBe('1');
-    expect(h.output.filter((l) => / {2}unchanged/.test(l) && l.includes('✔'))).toHaveLength(9);
+    expect(h.output.filter((l) => / {2}unchanged/.test(l) && l.includes('✔'))).toHaveLength(10);
     expect(h.app.requests.at(-1)).toBe('/version');
   });
 

@@ -47,7 +47,12 @@ describe('a function an earlier run left Failed', () => {
 
     h.fake.clearCalls();
     await h.deploy(COMMIT_A);
-    expect(h.fake.mutations().slice(0, 3)).toEqual(['UpdateFunctionCode', 'PublishVersion', 'CreateAlias']);
+    expect(h.fake.mutations().slice(0, 4)).toEqual([
+      'UpdateFunctionCode',
+      'PutFunctionConcurrency',
+      'PublishVersion',
+      'CreateAlias',
+    ]);
     expect(fn()?.versions.get('1')).toMatchObject({ State: 'Active', LastUpdateStatus: 'Successful' });
   });
 

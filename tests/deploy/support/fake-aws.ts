@@ -45,6 +45,8 @@ export class FakeAccount {
   readonly calls: Call[] = [];
   /** CreateFunction refuses a role this many times, as while IAM propagates a new role. */
   rolePropagationFailures = 0;
+  /** The account's Lambda concurrency (a new account: limit 10, minimum 10 unreserved). */
+  accountConcurrency = { limit: 1000, unreservedMinimum: 100 };
   /** The next CreateFunction / Update* leaves the function Failed with this reason. */
   failNextUpdate: string | undefined;
   /** Calls on an existing bucket answer NoSuchBucket this many times, as right after CreateBucket. */

@@ -10,15 +10,18 @@ import {
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
   DeleteFunctionUrlConfigCommand,
   type FunctionConfiguration,
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   RemovePermissionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -36,6 +39,8 @@ export interface FunctionState {
   policies: Map<string, Record<string, unknown>[]>;
   revision: number;
   tags: Record<string, string>;
+  /** Reserved concurrency, when set. */
+  reserved?: number;
 }
 
 type F = { FunctionName: string; Qualifier?: string };
@@ -284,6 +289,29 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
       input.Qualifier ?? '',
       list.filter((s) => s.Sid !== input.StatementId),
     );
+    return {};
+  });
+  on<F>(GetFunctionConcurrencyCommand, (input) => {
+    const reserved = fn(input).reserved;
+    return reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved };
+  });
+  on<F & { ReservedConcurrentExecutions: number }>(PutFunctionConcurrencyCommand, (input) => {
+    const f = fn(input);
+    const { limit, unreservedMinimum } = fake.accountConcurrency;
+    const others = [...fake.functions.values()]
+      .filter((o) => o !== f)
+      .reduce((n, o) => n + (o.reserved ?? 0), 0);
+    if (limit - others - input.ReservedConcurrentExecutions < unreservedMinimum) {
+      throw serviceError(
+        'InvalidParameterValueException',
+        `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${unreservedMinimum}].`,
+      );
+    }
+    f.reserved = input.ReservedConcurrentExecutions;
+    return { ReservedConcurrentExecutions: f.reserved };
+  });
+  on<F>(DeleteFunctionConcurrencyCommand, (input) => {
+    fn(input).reserved = undefined;
     return {};
   });
   on<F>(DeleteFunctionCommand, (input) => {
