@@ -183,10 +183,10 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
 }
 
 /** Validates a region name's shape, so a typo fails here rather than as a DNS error later. */
-export function checkRegion(region: string): string {
+export function checkRegion(region: string, source?: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
-    throw new DeployError(`region "${region}" is not an AWS region name`, {
-      fix: 'use a name such as eu-west-1 (AWS_REGION, the profile’s region, or --region)',
+    throw new DeployError(`${source ? `${source}: ` : ''}region "${region}" is not an AWS region name`, {
+      fix: 'use a name such as eu-west-1 (AWS_REGION, AWS_DEFAULT_REGION, the profile’s region, or --region)',
     });
   }
   return region;
