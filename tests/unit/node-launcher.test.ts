@@ -57,7 +57,7 @@ describe('the Node version launcher', () => {
     expect(lines(bad.stderr)).toEqual([
       '✖ unknown command "ship" — use one of: deploy, rollback, logs, destroy',
     ]);
-  });
+  }, 60_000);
 
   const older = oldNode ? it : it.skip;
   const why = oldNode
