@@ -36,10 +36,14 @@ export async function smokeTestOrGoBack(guard: SmokeGuard): Promise<void> {
   } catch (err) {
     if (!isDeployError(err) || !err.message.startsWith('smoke test:')) throw err;
     if (previous === undefined || previous === current) {
-      throw new DeployError(
-        `${err.message}; there is no earlier version to go back to, so version ${current} stays live`,
-        { fix: err.fix, cause: err },
-      );
+      const why =
+        previous === undefined
+          ? 'there is no earlier version to go back to'
+          : `${LIVE_ALIAS} was already on it before this run`;
+      throw new DeployError(`${err.message}; ${why}, so version ${current} stays live`, {
+        fix: err.fix,
+        cause: err,
+      });
     }
     const resource = `${guard.functionName}:${LIVE_ALIAS}`;
     await reporter.step('back', resource, async () => {

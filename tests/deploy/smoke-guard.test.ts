@@ -72,6 +72,15 @@ describe('a release that fails its smoke test', () => {
     expect(aliasMoves()).toEqual([]);
   });
 
+  it('says so when nothing moved: the release was already live before this run', async () => {
+    await h.deploy(COMMIT_A);
+    h.app.broken.add(COMMIT_A);
+    h.fake.clearCalls();
+    const err = await failure(h.deploy(COMMIT_A));
+    expect(err.message).toMatch(/; live was already on it before this run, so version 1 stays live$/);
+    expect(h.fake.mutations()).toEqual([]);
+  });
+
   it('after rollback: live goes back to the version it was on', async () => {
     await h.deploy(COMMIT_A);
     await h.deploy(COMMIT_B);
