@@ -220,8 +220,9 @@ export function ecrRegistry(ecr: ECRClient, repositoryName: string, repositoryUr
     async retag(tag, current, manifest) {
       const what = `${repositoryName}:${tag}`;
       try {
-        // Immutable tags cannot be moved, only removed: this deletes the index (the manifests it
-        // lists stay), then names the platform's manifest with the tag.
+        // Immutable tags cannot be moved, only removed: this deletes the index, then names the
+        // platform's manifest with the tag. ECR keeps an index's manifests as images of their own
+        // (it even refuses to delete one an index still lists: ImageReferencedByManifestList).
         const out = await ecr.send(
           new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
         );
