@@ -67,7 +67,8 @@ export const migrations: Migration[] = [
  * The migrations this release knows, by kind: the highest id of each list. A database migrated by
  * a release that knows more of any kind cannot be opened by this one (migrate() refuses it), so the
  * deploy records this in every published version and `rollback` refuses to go back past one.
- * Kinds are lowercase words; ids are whole numbers.
+ * Kinds are lowercase words; ids are whole numbers. Keep every kind once returned (a kind that is
+ * missing counts as 0): code that drops `app` would be refused against versions that recorded it.
  */
 export function knownMigrations(): Record<string, number> {
   return { app: Math.max(0, ...migrations.map((m) => m.id)) };
