@@ -8,6 +8,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsError, DeployError } from './errors.ts';
 import { checkRegion } from './settings.ts';
@@ -19,6 +20,7 @@ export interface AwsClients {
   iam: IAMClient;
   lambda: LambdaClient;
   logs: CloudWatchLogsClient;
+  ssm: SSMClient;
 }
 
 /** Who is deploying, where. */
@@ -50,15 +52,26 @@ export function clientsFor(config: {
     iam: new IAMClient(config),
     lambda: new LambdaClient(config),
     logs: new CloudWatchLogsClient(config),
+    ssm: new SSMClient(config),
   };
 }
 
 /**
  * Resolves credentials, then the region, then asks STS who we are. Each missing piece is a
  * DeployError with the fix; nothing is created before this succeeds.
+ *
+ * The region is taken in the AWS CLI's order: --region, AWS_REGION, AWS_DEFAULT_REGION, then the
+ * profile's `region`. The SDK itself reads only AWS_REGION, but AWS_DEFAULT_REGION is the CLI's
+ * variable and many shells set only that one.
  */
-export async function resolveIdentity(explicitRegion: string | undefined, profile: string | undefined) {
-  const probe = new STSClient({ region: explicitRegion, profile });
+export async function resolveIdentity(
+  explicitRegion: string | undefined,
+  profile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+) {
+  const fromEnv = env.AWS_REGION?.trim() ? undefined : env.AWS_DEFAULT_REGION?.trim() || undefined;
+  if (explicitRegion === undefined && fromEnv !== undefined) checkRegion(fromEnv, 'AWS_DEFAULT_REGION');
+  const probe = new STSClient({ region: explicitRegion ?? fromEnv, profile });
   try {
     // Credentials first: with neither credentials nor a region, the missing credentials are the news.
     await probe.config.credentials();
@@ -75,7 +88,7 @@ export async function resolveIdentity(explicitRegion: string | undefined, profil
   } catch (err) {
     if (err instanceof DeployError) throw err;
     throw new DeployError('no AWS region configured', {
-      fix: 'set AWS_REGION, add `region = …` to the profile in ~/.aws/config, or pass --region',
+      fix: 'set AWS_REGION (or AWS_DEFAULT_REGION), add `region = …` to the profile in ~/.aws/config, or pass --region',
     });
   }
   const clients = createAwsClients(region, profile);

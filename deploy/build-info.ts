@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { checkoutMigrations, type KnownMigrations } from './migrations.ts';
 import type { Architecture } from './settings.ts';
 
 const exec = promisify(execFile);
@@ -23,6 +24,8 @@ export interface BuildInfo {
   dirty: boolean;
   /** Image tag: `<commit12>-<time>-<arch>[-dirty][-<args hash>]`. */
   tag: string;
+  /** The database migrations this build knows, recorded in the version it publishes. */
+  migrations: KnownMigrations;
 }
 
 async function git(root: string, ...args: string[]): Promise<string | undefined> {
@@ -52,6 +55,7 @@ export async function readBuildInfo(
     time,
     dirty,
     tag: imageTag(commit, time, architecture, dirty, buildArgs),
+    migrations: checkoutMigrations(),
   };
 }
 

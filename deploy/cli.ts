@@ -34,7 +34,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
     return argv.length === 0 ? 1 : 0;
   }
   const settings = parseSettings(argv, env);
-  const { identity, clients } = await resolveIdentity(settings.region, settings.profile);
+  const { identity, clients } = await resolveIdentity(settings.region, settings.profile, env);
   switch (settings.command) {
     case 'deploy': {
       const docker = cliDocker({

@@ -12,10 +12,14 @@ import type { Settings } from './settings.ts';
 
 export interface Timing {
   sleep(ms: number): Promise<void>;
+  /** Milliseconds on a monotonic clock; the retry deadlines are measured on it (tests pass a fake one). */
+  now(): number;
   /** How long CreateFunction keeps retrying while a new role propagates. */
   rolePropagationMs: number;
   /** Pause between retries of a call AWS refused for a passing reason (propagation, update in progress). */
   retryDelayMs: number;
+  /** How long the bucket's settings calls keep retrying NoSuchBucket right after CreateBucket. */
+  bucketPropagationMs: number;
   /** Longest wait for the smoke test to see the new version answer. */
   smokeTimeoutMs: number;
   smokeIntervalMs: number;
@@ -25,8 +29,10 @@ export interface Timing {
 
 export const DEFAULT_TIMING: Timing = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => performance.now(),
   rolePropagationMs: 120_000,
   retryDelayMs: 3000,
+  bucketPropagationMs: 60_000,
   smokeTimeoutMs: 120_000,
   smokeIntervalMs: 2000,
   waiterMaxWaitS: 600,

@@ -1,7 +1,7 @@
 /**
  * Reads the Function URL's invoke mode from Dockerfile.lambda's AWS_LWA_INVOKE_MODE, so the image
  * and the URL cannot disagree: a streaming adapter behind a buffered URL (or the reverse) breaks
- * every response.
+ * every response. The same reader gives the tests the image's whole environment.
  */
 import { DeployError } from './errors.ts';
 
@@ -15,23 +15,26 @@ interface Stage {
 
 /** The invoke mode the final stage of `dockerfile` (its text) sets; BUFFERED, the adapter's default, when unset. */
 export function readInvokeMode(dockerfile: string, file = 'Dockerfile.lambda'): InvokeMode {
+  const value = finalStageEnv(dockerfile).get('AWS_LWA_INVOKE_MODE');
+  if (value === undefined) return 'BUFFERED';
+  const mode = value.toLowerCase();
+  if (mode === 'response_stream') return 'RESPONSE_STREAM';
+  if (mode === 'buffered') return 'BUFFERED';
+  throw new DeployError(`${file}: AWS_LWA_INVOKE_MODE "${value}" is not buffered or response_stream`);
+}
+
+/** The environment the final stage of `dockerfile` runs with, including what it inherits from earlier stages. */
+export function finalStageEnv(dockerfile: string): Map<string, string> {
   const stages = parseStages(dockerfile);
+  const chain: Stage[] = [];
   let stage = stages.at(-1);
-  const seen = new Set<Stage>();
-  while (stage && !seen.has(stage)) {
-    seen.add(stage);
-    const value = stage.env.get('AWS_LWA_INVOKE_MODE');
-    if (value !== undefined) {
-      const mode = value.toLowerCase();
-      if (mode === 'response_stream') return 'RESPONSE_STREAM';
-      if (mode === 'buffered') return 'BUFFERED';
-      throw new DeployError(`${file}: AWS_LWA_INVOKE_MODE "${value}" is not buffered or response_stream`);
-    }
+  while (stage && !chain.includes(stage)) {
+    chain.unshift(stage);
     // A stage built FROM an earlier stage inherits its environment.
     const parent = stage.from;
     stage = stages.find((s) => s.name !== undefined && s.name === parent);
   }
-  return 'BUFFERED';
+  return new Map(chain.flatMap((s) => [...s.env]));
 }
 
 function parseStages(text: string): Stage[] {

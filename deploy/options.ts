@@ -76,6 +76,14 @@ export const OPTIONS: readonly Option[] = [
     help: '/tmp size, MB (512–10240); holds the database copy',
   },
   {
+    flag: 'max-concurrency',
+    env: 'CC_DEPLOY_MAX_CONCURRENCY',
+    kind: 'string',
+    default: '10',
+    commands: ['deploy'],
+    help: 'most requests served at once (reserved concurrency): caps what a flood of requests can cost; "none" lifts the cap',
+  },
+  {
     flag: 'noncurrent-days',
     env: 'CC_DEPLOY_NONCURRENT_DAYS',
     kind: 'int',
@@ -159,6 +167,12 @@ export const OPTIONS: readonly Option[] = [
     kind: 'string',
     commands: ['rollback'],
     help: 'version to point `live` at (default: the one before it)',
+  },
+  {
+    flag: 'force',
+    kind: 'boolean',
+    commands: ['deploy', 'rollback'],
+    help: 'go ahead although the code to go live knows fewer database migrations than a published version',
   },
   {
     flag: 'delete-data',

@@ -30,34 +30,79 @@ export function trustPolicy(): PolicyDocument {
   };
 }
 
+/**
+ * The AWS-managed logging policy older releases attached: it allows writing to every log group in
+ * the account (`*`). The deploy now detaches it and grants the function's own group instead.
+ */
 export const BASIC_EXECUTION_POLICY = 'service-role/AWSLambdaBasicExecutionRole';
 export function basicExecutionPolicyArn(partition: string): string {
   return `arn:${partition}:iam::aws:policy/${BASIC_EXECUTION_POLICY}`;
 }
 
 /**
- * The function's only S3 rights: the database object and its versions. HeadObject is authorised
- * as GetObject. Listing is limited to the key as prefix; it also makes a GetObject of a not-yet-
- * written key answer 404 rather than 403, which the app's first boot relies on.
+ * The function's S3 rights: every object under the database key's folder and their versions — the
+ * app keeps several there (`directory.sqlite`, `workspaces/<id>.sqlite`, the legacy key it migrates
+ * from) and deletes workspace objects (a delete marker: the bucket keeps every version). HeadObject
+ * is authorised as GetObject. Listing is granted on the whole bucket, without an `s3:prefix`
+ * condition: a GetObject carries no prefix, and S3 answers 404 for a missing key only to callers
+ * with s3:ListBucket — without it the first boot's download of a not-yet-written key is a 403,
+ * which the engine (rightly) treats as fatal. The bucket holds only the app's data.
  */
-export function databasePolicy(names: Pick<Names, 'bucketArn' | 'dbKey'>): PolicyDocument {
+export function databasePolicy(names: Pick<Names, 'bucketArn' | 'dbPrefix'>): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'DatabaseObject',
+        Sid: 'DatabaseObjects',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-        Resource: `${names.bucketArn}/${names.dbKey}`,
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+        Resource: `${names.bucketArn}/${names.dbPrefix}*`,
       },
       {
-        Sid: 'DatabaseVersions',
+        Sid: 'DatabaseListing',
         Effect: 'Allow',
         Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Resource: names.bucketArn,
-        Condition: { StringEquals: { 's3:prefix': names.dbKey } },
       },
     ],
+  };
+}
+
+/** Writing to the function's own log group (which the deploy creates), and no other. */
+export function logPolicy(names: Pick<Names, 'logGroupArn'>): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OwnLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${names.logGroupArn}:*`,
+      },
+    ],
+  };
+}
+
+/**
+ * Reading the session signing key. No kms:Decrypt: the parameter is encrypted with the AWS-managed
+ * key `aws/ssm`, whose key policy lets every principal of the account decrypt through Parameter
+ * Store; the ssm:GetParameter grant on this one ARN is what limits the function to its own secret.
+ */
+export function sessionSecretPolicy(names: Pick<Names, 'sessionSecretArn'>): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'SessionSecret', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: names.sessionSecretArn },
+    ],
+  };
+}
+
+/** The role's inline policies by name, each owned wholly by the deploy. */
+export function rolePolicies(names: Names): Record<string, PolicyDocument> {
+  return {
+    'database-object': databasePolicy(names),
+    logs: logPolicy(names),
+    'session-secret': sessionSecretPolicy(names),
   };
 }
 

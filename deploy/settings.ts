@@ -26,6 +26,8 @@ export interface Settings {
   memoryMb: number;
   timeoutS: number;
   ephemeralStorageMb: number;
+  /** Reserved concurrency: the most instances at once; undefined = no cap (`--max-concurrency none`). */
+  maxConcurrency: number | undefined;
   noncurrentDays: number;
   noncurrentKeep: number;
   keepImages: number;
@@ -42,6 +44,8 @@ export interface Settings {
   verbose: boolean;
   yes: boolean;
   rollbackTo: string | undefined;
+  /** Go live although the code knows fewer migrations than a published version (deploy, rollback). */
+  force: boolean;
   deleteData: boolean;
   confirmBucket: string | undefined;
   logsSince: string;
@@ -127,13 +131,21 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
   if (dbKey.startsWith('/') || dbKey.endsWith('/') || dbKey.includes('..')) {
     throw new DeployError(`${name('db-key')}: "${dbKey}" is not a usable object key`);
   }
+  const concurrency = raw('max-concurrency') as string;
+  if (concurrency !== 'none' && !/^\d+$/.test(concurrency)) {
+    throw new DeployError(`${name('max-concurrency')}: "${concurrency}" is not a whole number or "none"`);
+  }
+  const maxConcurrency = concurrency === 'none' ? undefined : req(int('max-concurrency', 1, 100_000));
   const appEnv = pairs('env', /^[A-Za-z_][A-Za-z0-9_]*$/);
   for (const key of Object.keys(appEnv)) {
-    if (key.startsWith('AWS_') || ['CC_S3_BUCKET', 'CC_DB_KEY', 'CC_MAX_STALENESS_MS'].includes(key)) {
+    if (
+      key.startsWith('AWS_') ||
+      ['CC_S3_BUCKET', 'CC_DB_KEY', 'CC_MAX_STALENESS_MS', 'CC_SESSION_SECRET_PARAMETER'].includes(key)
+    ) {
       throw new DeployError(`--env ${key}: set by the deploy itself`, {
         fix: key.startsWith('AWS_')
           ? 'Lambda reserves AWS_* variables'
-          : 'use --bucket, --db-key or --max-staleness-ms',
+          : 'use --bucket, --db-key or --max-staleness-ms (the session secret parameter is /<app>/<stage>/session-secret)',
       });
     }
   }
@@ -147,6 +159,7 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     memoryMb: req(int('memory', 128, 10_240)),
     timeoutS: req(int('timeout', 1, 900)),
     ephemeralStorageMb: req(int('ephemeral-storage', 512, 10_240)),
+    maxConcurrency,
     noncurrentDays: req(int('noncurrent-days', 1, 36_500)),
     noncurrentKeep: req(int('noncurrent-keep', 1, 100)),
     keepImages: req(int('keep-images', 1, 1000)),
@@ -160,6 +173,7 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
     verbose: bool('verbose'),
     yes: bool('yes'),
     rollbackTo: raw('to'),
+    force: bool('force'),
     deleteData: bool('delete-data'),
     confirmBucket: raw('confirm'),
     logsSince: raw('since') ?? '10m',
@@ -169,10 +183,10 @@ export function parseSettings(argv: readonly string[], env: Env): Settings {
 }
 
 /** Validates a region name's shape, so a typo fails here rather than as a DNS error later. */
-export function checkRegion(region: string): string {
+export function checkRegion(region: string, source?: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
-    throw new DeployError(`region "${region}" is not an AWS region name`, {
-      fix: 'use a name such as eu-west-1 (AWS_REGION, the profile’s region, or --region)',
+    throw new DeployError(`${source ? `${source}: ` : ''}region "${region}" is not an AWS region name`, {
+      fix: 'use a name such as eu-west-1 (AWS_REGION, AWS_DEFAULT_REGION, the profile’s region, or --region)',
     });
   }
   return region;

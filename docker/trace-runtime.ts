@@ -63,7 +63,11 @@ async function main(): Promise<void> {
       try {
         source = readFileSync(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        // The tracer asks for files that may not exist — resolving `require('http-errors')` from
+        // send/ it tries send/node_modules/http-errors/package.json before walking up — and
+        // expects null for them, as its own reader returns. A throw ends that walk, and the
+        // package is silently left out of the image (any package that has a nested node_modules).
+        if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return null;
         throw err;
       }
       return path.endsWith('.ts') && !path.endsWith('.d.ts')

@@ -1,22 +1,22 @@
 /**
  * `npm run rollback [-- --to VERSION]`: points `live` at the version before the one it serves (or
  * the one named), after checking that version's image is still in the repository, then runs the
- * smoke test. The database is not rolled back: versions of it are the db CLI's business.
+ * smoke test. The database is not rolled back: versions of it are the db CLI's business — so a
+ * version that knows fewer database migrations than a published one (which may have migrated the
+ * data) is refused unless --force (migrations.ts). A target that fails the smoke test is left at
+ * once: `live` goes back to where it was.
  */
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import {
-  GetFunctionCommand,
-  GetFunctionUrlConfigCommand,
-  ListVersionsByFunctionCommand,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import type { AwsClients, Identity } from '../aws.ts';
 import { DEFAULT_TIMING, type Timing } from '../context.ts';
 import { call, DeployError, find } from '../errors.ts';
+import { migrationGap, migrationRefusal, parseMigrations } from '../migrations.ts';
 import { resourceNames } from '../names.ts';
 import { type Print, Reporter } from '../report.ts';
 import { LIVE_ALIAS, type Settings } from '../settings.ts';
-import { moveLive, readLiveVersion } from '../steps/release.ts';
-import { smokeTest } from '../steps/smoke.ts';
+import { listVersions, moveLive, readLiveVersion } from '../steps/release.ts';
+import { smokeTestOrGoBack } from '../steps/smoke-guard.ts';
 
 export interface RollbackDeps {
   settings: Settings;
@@ -25,24 +25,6 @@ export interface RollbackDeps {
   print: Print;
   timing?: Timing;
   fetch?: typeof fetch;
-}
-
-/** Every published version number of the function, ascending. */
-export async function listVersions(
-  deps: Pick<RollbackDeps, 'clients'>,
-  FunctionName: string,
-): Promise<number[]> {
-  const versions: number[] = [];
-  let Marker: string | undefined;
-  do {
-    const page = await call('lambda: list versions of', FunctionName, () =>
-      deps.clients.lambda.send(new ListVersionsByFunctionCommand({ FunctionName, Marker, MaxItems: 50 })),
-    );
-    for (const v of page.Versions ?? [])
-      if (v.Version && /^\d+$/.test(v.Version)) versions.push(Number(v.Version));
-    Marker = page.NextMarker;
-  } while (Marker);
-  return versions.sort((a, b) => a - b);
 }
 
 export async function runRollback(deps: RollbackDeps): Promise<{ from: string; to: string }> {
@@ -58,7 +40,8 @@ export async function runRollback(deps: RollbackDeps): Promise<{ from: string; t
       },
     );
   }
-  const versions = await listVersions(deps, FunctionName);
+  const published = await listVersions(clients.lambda, FunctionName);
+  const versions = published.map((v) => Number(v.version));
   let target: string;
   if (settings.rollbackTo !== undefined) {
     if (!versions.includes(Number(settings.rollbackTo)) || !/^\d+$/.test(settings.rollbackTo)) {
@@ -77,8 +60,12 @@ export async function runRollback(deps: RollbackDeps): Promise<{ from: string; t
     }
     target = String(earlier.at(-1));
   }
+  const known = parseMigrations(published.find((v) => v.version === target)?.description);
+  const gap = migrationGap(`rollback: version ${target}`, known, published);
+  if (gap && !settings.force) throw migrationRefusal(gap);
 
   print(`Rolling back ${FunctionName}: ${LIVE_ALIAS} → version ${target} (now ${live})`);
+  if (gap) print(`  ⚠ --force: ${gap}`);
   const reporter = new Reporter(print);
   await reporter.step('image', `${FunctionName}:${target}`, async () => {
     const fn = await call('lambda: get version', `${FunctionName}:${target}`, () =>
@@ -114,14 +101,17 @@ export async function runRollback(deps: RollbackDeps): Promise<{ from: string; t
     clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName, Qualifier: LIVE_ALIAS })),
   );
   const url = urlConfig.FunctionUrl ?? '';
-  await reporter.step('smoke test', url, () =>
-    smokeTest({
-      url,
-      expectCommit: undefined,
-      timing: deps.timing ?? DEFAULT_TIMING,
-      fetch: deps.fetch ?? fetch,
-    }),
-  );
+  await smokeTestOrGoBack({
+    reporter,
+    lambda: clients.lambda,
+    functionName: FunctionName,
+    url,
+    current: target,
+    previous: live,
+    expectCommit: undefined,
+    timing: deps.timing ?? DEFAULT_TIMING,
+    fetch: deps.fetch ?? fetch,
+  });
   print('');
   print(`✔ ${url} serves version ${target} (was ${live}). The database was not rolled back.`);
   print(`  undo with: npm run rollback -- --stage ${settings.stage} --to ${live}`);

@@ -2,12 +2,21 @@
  * Step 1, the database bucket: created if absent, then versioning, default encryption, all public
  * access blocked, a TLS-only policy statement and a lifecycle rule for old database versions.
  * Statements and rules that are not ours are kept as they are.
+ *
+ * A bucket the deploy creates is tagged as managed by it (`destroy --delete-data` deletes only
+ * such a bucket); so is an untagged bucket under the default name, which holds this account's
+ * id and region and so can only be one an older release made. A bucket named with --bucket that
+ * already exists is configured but never claimed.
+ *
+ * Right after CreateBucket, S3 may answer the settings calls with NoSuchBucket for a while (the
+ * new bucket is eventually consistent): they are retried for up to `timing.bucketPropagationMs`.
  */
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
@@ -15,14 +24,15 @@ import {
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { DeployContext } from '../context.ts';
-import { awsError, call, DeployError, find, httpStatus, isNotFound } from '../errors.ts';
+import type { DeployContext, Timing } from '../context.ts';
+import { awsError, call, DeployError, errorCode, find, httpStatus, isNotFound } from '../errors.ts';
 import { type PolicyDocument, parsePolicy, samePolicy, TLS_ONLY_SID, tlsOnlyStatement } from '../policies.ts';
-import { Changes, type StepResult } from '../report.ts';
+import { Changes, type StepResult, seconds } from '../report.ts';
 
 export const LIFECYCLE_RULE_ID = 'expire-old-database-versions';
 
@@ -69,7 +79,36 @@ function wrongRegion(bucket: string, actual: string, wanted: string): DeployErro
   });
 }
 
+/** Runs one settings call, retrying while S3 does not see the just-created bucket yet. */
+async function onSettled<T>(
+  timing: Timing,
+  action: string,
+  Bucket: string,
+  request: () => Promise<T>,
+): Promise<T> {
+  const deadline = timing.now() + timing.bucketPropagationMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (err) {
+      if (errorCode(err) !== 'NoSuchBucket') throw awsError(err, action, Bucket);
+      if (timing.now() + timing.retryDelayMs > deadline) {
+        throw new DeployError(
+          `s3: bucket ${Bucket} still answers NoSuchBucket ${seconds(timing.bucketPropagationMs)} after it was created (${action})`,
+          {
+            fix: 'S3 is still propagating the new bucket: re-run in a minute (the deploy resumes)',
+            cause: err,
+          },
+        );
+      }
+      await timing.sleep(timing.retryDelayMs);
+    }
+  }
+}
+
 interface BucketState {
+  /** Undefined: the bucket has no tag set at all. */
+  tags: Record<string, string> | undefined;
   versioning: string | undefined;
   encrypted: boolean;
   publicAccessBlocked: boolean;
@@ -101,6 +140,7 @@ async function readBucket(s3: S3Client, Bucket: string): Promise<BucketState> {
   );
   const block = pab?.PublicAccessBlockConfiguration;
   return {
+    tags: await readBucketTags(s3, Bucket),
     versioning: versioning.Status,
     // Any default encryption will do (SSE-S3 or KMS); only its absence needs fixing.
     encrypted: (encryption?.ServerSideEncryptionConfiguration?.Rules ?? []).some(
@@ -112,6 +152,17 @@ async function readBucket(s3: S3Client, Bucket: string): Promise<BucketState> {
     policy: parsePolicy(policy?.Policy),
     rules: lifecycle?.Rules ?? [],
   };
+}
+
+/** The bucket's tags, or undefined when it has none (S3 answers NoSuchTagSet). */
+export async function readBucketTags(
+  s3: S3Client,
+  Bucket: string,
+): Promise<Record<string, string> | undefined> {
+  const out = await find('s3: get tags of', Bucket, ['NoSuchTagSet'], () =>
+    s3.send(new GetBucketTaggingCommand({ Bucket })),
+  );
+  return out ? Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) : undefined;
 }
 
 function sameRule(a: LifecycleRule | undefined, b: LifecycleRule): boolean {
@@ -136,7 +187,16 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
   const exists = await bucketExists(s3, Bucket, region);
   const current: BucketState = exists
     ? await readBucket(s3, Bucket)
-    : { versioning: undefined, encrypted: false, publicAccessBlocked: false, policy: undefined, rules: [] };
+    : {
+        tags: undefined,
+        versioning: undefined,
+        encrypted: false,
+        publicAccessBlocked: false,
+        policy: undefined,
+        rules: [],
+      };
+  const settle = <T>(action: string, request: () => Promise<T>) =>
+    onSettled(ctx.timing, action, Bucket, request);
 
   if (!exists) {
     changes.creating = true;
@@ -165,16 +225,23 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
       }
     });
   }
+  const defaultName = ctx.settings.bucket === undefined;
+  if (!exists || (defaultName && current.tags === undefined)) {
+    const TagSet = Object.entries(ctx.names.tags).map(([Key, Value]) => ({ Key, Value }));
+    changes.add('tags', () =>
+      settle('s3: tag', () => s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }))),
+    );
+  }
   if (current.versioning !== 'Enabled') {
     changes.add('versioning', () =>
-      call('s3: enable versioning on', Bucket, () =>
+      settle('s3: enable versioning on', () =>
         s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } })),
       ),
     );
   }
   if (!current.encrypted) {
     changes.add('encryption', () =>
-      call('s3: set default encryption on', Bucket, () =>
+      settle('s3: set default encryption on', () =>
         s3.send(
           new PutBucketEncryptionCommand({
             Bucket,
@@ -188,7 +255,7 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
   }
   if (!current.publicAccessBlocked) {
     changes.add('public access block', () =>
-      call('s3: block public access to', Bucket, () =>
+      settle('s3: block public access to', () =>
         s3.send(
           new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: PUBLIC_ACCESS_BLOCK }),
         ),
@@ -201,7 +268,7 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
   if (!ours || !samePolicy(ours, tls)) {
     const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [...others, tls] });
     changes.add('TLS-only policy', () =>
-      call('s3: put bucket policy on', Bucket, () => s3.send(new PutBucketPolicyCommand({ Bucket, Policy }))),
+      settle('s3: put bucket policy on', () => s3.send(new PutBucketPolicyCommand({ Bucket, Policy }))),
     );
   }
   const rule = lifecycleRule(noncurrentDays, noncurrentKeep);
@@ -215,7 +282,7 @@ export async function ensureBucket(ctx: DeployContext): Promise<StepResult> {
     changes.add(
       `lifecycle: old versions expire after ${noncurrentDays} d, newest ${noncurrentKeep} kept`,
       () =>
-        call('s3: put lifecycle on', Bucket, () =>
+        settle('s3: put lifecycle on', () =>
           s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } })),
         ),
     );

@@ -26,6 +26,8 @@ export function functionEnvironment(ctx: Pick<DeployContext, 'settings' | 'names
     CC_DB_KEY: names.dbKey,
     // Function URLs are HTTPS only, so session cookies can always be Secure.
     CC_COOKIE_SECURE: 'always',
+    // The signing key every instance shares, read once at start (steps/session-secret.ts).
+    CC_SESSION_SECRET_PARAMETER: names.sessionSecret,
     ...(settings.maxStalenessMs === undefined
       ? {}
       : { CC_MAX_STALENESS_MS: String(settings.maxStalenessMs) }),
@@ -95,12 +97,12 @@ async function retrying<T>(
   passing: (err: unknown) => boolean,
   request: () => Promise<T>,
 ): Promise<T> {
-  const deadline = performance.now() + limitMs;
+  const deadline = timing.now() + limitMs;
   for (;;) {
     try {
       return await request();
     } catch (err) {
-      if (!passing(err) || performance.now() + timing.retryDelayMs > deadline) throw err;
+      if (!passing(err) || timing.now() + timing.retryDelayMs > deadline) throw err;
       await timing.sleep(timing.retryDelayMs);
     }
   }
@@ -153,7 +155,11 @@ export async function ensureFunction(ctx: DeployContext): Promise<StepResult> {
   const current = found.Configuration ?? {};
   const configDiff = configurationDiff(current, desired);
   const archChanged = (current.Architectures ?? ['x86_64'])[0] !== ctx.settings.architecture;
-  const codeChanged = ImageUri === undefined || found.Code?.ImageUri !== ImageUri || archChanged;
+  // An earlier run's create or update that failed (e.g. the image could not be optimised) leaves
+  // $LATEST Failed, possibly with the right image and settings already: publishing it as it is
+  // would put a broken version live. Treat it as changed, so its code is applied again.
+  const failed = current.State === 'Failed' || current.LastUpdateStatus === 'Failed';
+  const codeChanged = ImageUri === undefined || found.Code?.ImageUri !== ImageUri || archChanged || failed;
   const settleFirst = current.State === 'Pending' || current.LastUpdateStatus === 'InProgress';
   if (configDiff.length > 0) {
     changes.add(configDiff.join(', '), async () => {
@@ -171,7 +177,11 @@ export async function ensureFunction(ctx: DeployContext): Promise<StepResult> {
     });
   }
   if (codeChanged) {
-    changes.add(archChanged ? `image and architecture ${ctx.settings.architecture}` : 'image', async () => {
+    const why = failed
+      ? ` again (it was left Failed: ${current.LastUpdateStatusReason ?? current.StateReason ?? 'no reason given'})`
+      : '';
+    const label = archChanged ? `image and architecture ${ctx.settings.architecture}` : 'image';
+    changes.add(`${label}${why}`, async () => {
       if (settleFirst && configDiff.length === 0) {
         await settle(lambda, timing, FunctionName, waitUntilFunctionUpdatedV2, 'updated');
       }

@@ -1,13 +1,14 @@
 /**
  * Step 3, the image: built from Dockerfile.lambda for the function's one platform, with the build
  * metadata as build arguments, pushed to the repository, and pinned by digest. A tag that is
- * already in the repository (same clean commit, same architecture) is reused without building.
+ * already in the repository (same clean commit, same architecture) is reused without building —
+ * after making sure it names one platform's manifest, not an image index (registry.ts).
  */
 import { join } from 'node:path';
 import type { DeployContext } from '../context.ts';
 import type { Platform } from '../docker.ts';
 import { DeployError } from '../errors.ts';
-import { checkSingleManifest, ecrRegistry, pushImage } from '../registry.ts';
+import { ecrRegistry, pushImage, settleTag } from '../registry.ts';
 import type { StepResult } from '../report.ts';
 import type { Architecture } from '../settings.ts';
 
@@ -36,11 +37,13 @@ export async function ensureImage(ctx: DeployContext): Promise<StepResult> {
     return { outcome: 'would create', detail: `build for ${platform} and push` };
   }
   const registry = ecrRegistry(ctx.clients.ecr, ctx.names.repository, repositoryUri);
-  const stored = await registry.findTag(tag);
+  const stored = await settleTag(registry, tag, platform, ctx.dryRun);
   if (stored) {
-    checkSingleManifest(`${repositoryUri}:${tag}`, stored);
     ctx.state.imageUri = `${repositoryUri}@${stored.digest}`;
-    return { outcome: 'unchanged', detail: `already pushed, ${short(stored.digest)}…` };
+    if (!stored.replaced) return { outcome: 'unchanged', detail: `already pushed, ${short(stored.digest)}…` };
+    // An earlier run (or an older release) left an image index under the tag.
+    const detail = `the tag named an image index: now its ${platform} manifest, ${short(stored.digest)}…`;
+    return { outcome: ctx.dryRun ? 'would update' : 'updated', detail };
   }
   if (ctx.dryRun) return { outcome: 'would create', detail: `build for ${platform} and push` };
 
@@ -58,7 +61,7 @@ export async function ensureImage(ctx: DeployContext): Promise<StepResult> {
       fix: `the base images in ${DOCKERFILE} must exist for ${platform}`,
     });
   }
-  const pushed = await pushImage(ctx.docker, registry, local, tag);
+  const pushed = await pushImage(ctx.docker, registry, local, tag, platform);
   ctx.state.imageUri = pushed.uri;
   return { outcome: 'created', detail: `built and pushed, ${short(pushed.digest)}…` };
 }

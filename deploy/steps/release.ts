@@ -10,6 +10,7 @@ import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   type LambdaClient,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   waitUntilFunctionUpdatedV2,
@@ -17,8 +18,26 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { DeployContext, Timing } from '../context.ts';
 import { call, DeployError, find } from '../errors.ts';
+import { formatMigrations, type PublishedVersion } from '../migrations.ts';
 import { Changes, type StepResult } from '../report.ts';
 import { LIVE_ALIAS } from '../settings.ts';
+
+/** Every published version of the function (not $LATEST), ascending, with its Description. */
+export async function listVersions(lambda: LambdaClient, FunctionName: string): Promise<PublishedVersion[]> {
+  const versions: PublishedVersion[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await call('lambda: list versions of', FunctionName, () =>
+      lambda.send(new ListVersionsByFunctionCommand({ FunctionName, Marker, MaxItems: 50 })),
+    );
+    for (const v of page.Versions ?? []) {
+      if (v.Version && /^\d+$/.test(v.Version))
+        versions.push({ version: v.Version, description: v.Description });
+    }
+    Marker = page.NextMarker;
+  } while (Marker);
+  return versions.sort((a, b) => Number(a.version) - Number(b.version));
+}
 
 /** True when two configurations would serve the same thing (code and the fields we own). */
 export function sameRelease(a: FunctionConfiguration, b: FunctionConfiguration): boolean {
@@ -107,6 +126,13 @@ export async function ensureRelease(ctx: DeployContext): Promise<StepResult> {
     ctx.state.version = live;
     return { outcome: 'unchanged', detail: `${LIVE_ALIAS} → version ${live}` };
   }
+  if (!ctx.dryRun && (latest.State === 'Failed' || latest.LastUpdateStatus === 'Failed')) {
+    // The function step applies a Failed $LATEST again; this is the last guard before publishing.
+    throw new DeployError(
+      `lambda: ${FunctionName} is Failed (${latest.LastUpdateStatusReason ?? latest.StateReason ?? 'no reason given'}); not publishing it`,
+      { fix: 'fix the cause named here, then re-run (the deploy applies the code again)' },
+    );
+  }
   let version = '';
   changes.creating = live === undefined;
   changes.add('publish version', async () => {
@@ -122,7 +148,8 @@ export async function ensureRelease(ctx: DeployContext): Promise<StepResult> {
           FunctionName,
           CodeSha256: latest.CodeSha256,
           RevisionId: latest.RevisionId,
-          Description: `${ctx.build.tag} (${ctx.build.version})`,
+          // What rollback reads back to refuse a version that cannot open a migrated database.
+          Description: `${ctx.build.tag} (${ctx.build.version}) ${formatMigrations(ctx.build.migrations)}`,
         }),
       ),
     );

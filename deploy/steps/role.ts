@@ -1,11 +1,14 @@
 /**
- * Step 4, the execution role: trusted by Lambda only, logging through the AWS-managed basic
- * execution policy, and one inline policy granting the database object and its versions — nothing
- * more. A new role takes a while to propagate; the function step retries for it.
+ * The execution role: trusted by Lambda only, with three inline policies the deploy owns wholly —
+ * the database objects, the function's own log group, and its session secret — and nothing more.
+ * A role made by an older release has the AWS-managed AWSLambdaBasicExecutionRole attached (logs
+ * in every group of the account): it is detached once the scoped log policy is in place, so the
+ * function is never without its logging rights. A new role takes a while to propagate; the
+ * function step retries for it.
  */
 import {
-  AttachRolePolicyCommand,
   CreateRoleCommand,
+  DetachRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -14,24 +17,26 @@ import {
 } from '@aws-sdk/client-iam';
 import type { DeployContext } from '../context.ts';
 import { call, find } from '../errors.ts';
-import {
-  basicExecutionPolicyArn,
-  databasePolicy,
-  parsePolicy,
-  samePolicy,
-  trustPolicy,
-} from '../policies.ts';
+import { basicExecutionPolicyArn, parsePolicy, rolePolicies, samePolicy, trustPolicy } from '../policies.ts';
 import { Changes, type StepResult } from '../report.ts';
+
+const NOT_FOUND = ['NoSuchEntityException', 'NoSuchEntity'];
+
+/** What each inline policy grants, as the step reports it. */
+function grantLabel(policy: string, ctx: DeployContext): string {
+  if (policy === 'database-object') return `database policy: ${ctx.names.dbPrefix || '(whole bucket) '}*`;
+  if (policy === 'logs') return `log policy: ${ctx.names.logGroup} only`;
+  return `session secret policy: ${ctx.names.sessionSecret} only`;
+}
 
 export async function ensureRole(ctx: DeployContext): Promise<StepResult> {
   const { iam } = ctx.clients;
-  const { role: RoleName, rolePolicy: PolicyName } = ctx.names;
+  const RoleName = ctx.names.role;
   const changes = new Changes();
   const trust = trustPolicy();
-  const inline = databasePolicy(ctx.names);
   const basic = basicExecutionPolicyArn(ctx.identity.partition);
 
-  const found = await find('iam: get role', RoleName, ['NoSuchEntityException', 'NoSuchEntity'], () =>
+  const found = await find('iam: get role', RoleName, NOT_FOUND, () =>
     iam.send(new GetRoleCommand({ RoleName })),
   );
   ctx.state.roleArn = found?.Role?.Arn ?? ctx.names.roleArn;
@@ -58,30 +63,33 @@ export async function ensureRole(ctx: DeployContext): Promise<StepResult> {
     );
   }
 
+  for (const [PolicyName, document] of Object.entries(rolePolicies(ctx.names))) {
+    const current = found
+      ? await find('iam: get inline policy of', RoleName, NOT_FOUND, () =>
+          iam.send(new GetRolePolicyCommand({ RoleName, PolicyName })),
+        )
+      : undefined;
+    if (current && samePolicy(parsePolicy(current.PolicyDocument), document)) continue;
+    changes.add(grantLabel(PolicyName, ctx), () =>
+      call(`iam: put inline policy ${PolicyName} on`, RoleName, () =>
+        iam.send(
+          new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(document) }),
+        ),
+      ),
+    );
+  }
+
   const attached = found
     ? await call('iam: list attached policies of', RoleName, () =>
         iam.send(new ListAttachedRolePoliciesCommand({ RoleName, MaxItems: 1000 })),
       )
     : undefined;
-  if (!attached?.AttachedPolicies?.some((p) => p.PolicyArn === basic)) {
-    changes.add('basic execution policy', () =>
-      call('iam: attach AWSLambdaBasicExecutionRole to', RoleName, () =>
-        iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: basic })),
+  if (attached?.AttachedPolicies?.some((p) => p.PolicyArn === basic)) {
+    changes.add('detach AWSLambdaBasicExecutionRole (logs in every group)', () =>
+      call('iam: detach AWSLambdaBasicExecutionRole from', RoleName, () =>
+        iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: basic })),
       ),
     );
   }
-
-  const current = found
-    ? await find('iam: get inline policy of', RoleName, ['NoSuchEntityException', 'NoSuchEntity'], () =>
-        iam.send(new GetRolePolicyCommand({ RoleName, PolicyName })),
-      )
-    : undefined;
-  if (!current || !samePolicy(parsePolicy(current.PolicyDocument), inline)) {
-    changes.add(`database policy: ${ctx.names.dbKey} only`, () =>
-      call('iam: put inline policy on', RoleName, () =>
-        iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(inline) })),
-      ),
-    );
-  }
-  return changes.apply(ctx.dryRun, 'trusts Lambda, logs, database object only');
+  return changes.apply(ctx.dryRun, 'trusts Lambda; database objects, own log group and session secret only');
 }

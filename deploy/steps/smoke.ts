@@ -32,7 +32,7 @@ async function get(fetcher: typeof fetch, url: URL): Promise<Answer | string> {
 
 export async function smokeTest(options: SmokeOptions): Promise<StepResult & { commit: string | undefined }> {
   const { timing } = options;
-  const start = performance.now();
+  const start = timing.now();
   const deadline = start + timing.smokeTimeoutMs;
   let last = 'no answer yet';
   const until = async (path: string, ok: (a: Answer) => boolean): Promise<Answer> => {
@@ -44,7 +44,7 @@ export async function smokeTest(options: SmokeOptions): Promise<StepResult & { c
         typeof answer === 'string'
           ? answer
           : `${answer.status} ${answer.body.slice(0, 120).replace(/\s+/g, ' ')}`;
-      if (performance.now() + timing.smokeIntervalMs > deadline) {
+      if (timing.now() + timing.smokeIntervalMs > deadline) {
         throw new DeployError(
           `smoke test: ${url.href} did not answer as expected within ${seconds(timing.smokeTimeoutMs)} (last: ${last})`,
           {
@@ -56,7 +56,7 @@ export async function smokeTest(options: SmokeOptions): Promise<StepResult & { c
     }
   };
   await until('healthz', (a) => a.status === 200);
-  const ready = performance.now() - start;
+  const ready = timing.now() - start;
   await until('.', (a) => a.status === 200);
   const version = await until('version', (a) => {
     if (a.status === 404) return true; // an image without /version cannot be checked further

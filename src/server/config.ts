@@ -54,6 +54,10 @@ export interface Config {
   sessionIdleSeconds: number;
   /** A session ends this long after logging in, however active (seconds). */
   sessionMaxAgeSeconds: number;
+  /** SSM parameter (name or ARN) holding the signing key when sessionSecret is unset (see auth/session-secret.ts). */
+  sessionSecretParameter: string | undefined;
+  /** File the signing key is created in once and read from, when neither of the above is set. */
+  sessionKeyFile: string;
   /** Secure cookies: 'auto' sets Secure when the request came over HTTPS. */
   cookieSecure: 'auto' | 'always' | 'never';
   /** Largest JSON API request body, in bytes. */
@@ -134,6 +138,18 @@ export function loadConfig(env: Env = process.env): Config {
       'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     );
   }
+  const sessionSecretParameter = r.string('CC_SESSION_SECRET_PARAMETER', '') || undefined;
+  if (
+    sessionSecretParameter !== undefined &&
+    !/^(\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*|arn:[\w-]+:ssm:[\w-]+:\d{12}:parameter\/\S+)$/.test(
+      sessionSecretParameter,
+    )
+  ) {
+    throw new ConfigError(
+      'CC_SESSION_SECRET_PARAMETER',
+      `"${sessionSecretParameter}" is not an SSM parameter name (letters, digits, "_", ".", "-", "/") or ARN`,
+    );
+  }
   return {
     port: r.int('PORT', 4321, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
@@ -147,6 +163,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret,
     sessionIdleSeconds: r.int('CC_SESSION_IDLE_SECONDS', 7 * 86_400, 60, 365 * 86_400),
     sessionMaxAgeSeconds: r.int('CC_SESSION_MAX_AGE_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+    sessionSecretParameter,
+    sessionKeyFile: r.string('CC_SESSION_KEY_FILE', './data/session.key'),
     cookieSecure: r.oneOf('CC_COOKIE_SECURE', ['auto', 'always', 'never'] as const, 'auto'),
     bodyLimitBytes: r.int('CC_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
     quota: {

@@ -4,8 +4,10 @@
  * folder (no ~/.aws); AWS_EC2_METADATA_DISABLED keeps the SDK from probing the EC2 metadata address,
  * which is not on loopback.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +29,51 @@ function run(command: string, args: string[], env = bareEnv()) {
   const res = spawnSync(command, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
   const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
   return { status: res.status, stdout: lines(res.stdout), stderr: lines(res.stderr) };
+}
+
+/** Like run(), without blocking this process (the test's own server must answer meanwhile). */
+function runAsync(args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ status: number | null; stderr: string[] }>((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('close', (status) =>
+      resolve({ status, stderr: stderr.split('\n').filter((l) => l.trim() !== '') }),
+    );
+  });
+}
+
+/**
+ * Every AWS endpoint of the CLI (AWS_ENDPOINT_URL) on a loopback stand-in that records the region
+ * each request was signed for: STS answers who we are, Lambda that there is no `live` alias.
+ */
+async function withAwsStandIn(test: (url: string, regions: string[]) => Promise<void>) {
+  const regions: string[] = [];
+  const server = createServer((req, res) => {
+    const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(req.headers.authorization ?? '');
+    regions.push(`${scope?.[2]}:${scope?.[1]}`);
+    req.resume();
+    if (scope?.[2] === 'sts') {
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/o</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+        );
+    } else {
+      res
+        .writeHead(404, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        })
+        .end('{"Type":"User","Message":"Function not found"}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await test(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, regions);
+  } finally {
+    server.close();
+  }
 }
 
 const NO_CREDENTIALS =
@@ -59,8 +106,38 @@ describe('the deploy CLI', () => {
     );
     expect(r.status).toBe(1);
     expect(r.stderr).toEqual([
-      '✖ no AWS region configured — set AWS_REGION, add `region = …` to the profile in ~/.aws/config, or pass --region',
+      '✖ no AWS region configured — set AWS_REGION (or AWS_DEFAULT_REGION), add `region = …` to the profile in ~/.aws/config, or pass --region',
     ]);
+  });
+
+  it('takes the region from AWS_DEFAULT_REGION (the AWS CLI’s variable) for every call, after AWS_REGION', async () => {
+    await withAwsStandIn(async (url, regions) => {
+      const creds = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL: url };
+      const r = await runAsync(
+        ['deploy/cli.ts', 'rollback'],
+        bareEnv({ ...creds, AWS_DEFAULT_REGION: 'ap-southeast-2' }),
+      );
+      expect(r.stderr).toEqual([
+        '✖ lambda: code-canvas-prod has no live alias: nothing is deployed in stage prod — deploy first with `npm run deploy`',
+      ]);
+      expect(r.status).toBe(1);
+      expect(regions).toEqual(['sts:ap-southeast-2', 'lambda:ap-southeast-2']);
+
+      regions.length = 0;
+      await runAsync(
+        ['deploy/cli.ts', 'rollback'],
+        bareEnv({ ...creds, AWS_DEFAULT_REGION: 'ap-southeast-2', AWS_REGION: 'eu-west-1' }),
+      );
+      expect(regions).toEqual(['sts:eu-west-1', 'lambda:eu-west-1']);
+
+      const bad = await runAsync(
+        ['deploy/cli.ts', 'rollback'],
+        bareEnv({ ...creds, AWS_DEFAULT_REGION: 'sydney' }),
+      );
+      expect(bad.stderr).toEqual([
+        '✖ AWS_DEFAULT_REGION: region "sydney" is not an AWS region name — use a name such as eu-west-1 (AWS_REGION, AWS_DEFAULT_REGION, the profile’s region, or --region)',
+      ]);
+    });
   });
 
   it('refuses a bad flag before looking for credentials', () => {

@@ -20,19 +20,23 @@ describe('deploy to a fresh account', () => {
 
     expect(h.fake.mutations()).toEqual([
       'CreateBucket',
+      'PutBucketTagging',
       'PutBucketVersioning',
       'PutBucketEncryption',
       'PutPublicAccessBlock',
       'PutBucketPolicy',
       'PutBucketLifecycleConfiguration',
+      'PutParameter',
       'CreateRepository',
       'PutLifecyclePolicy',
       'CreateRole',
-      'AttachRolePolicy',
+      'PutRolePolicy',
+      'PutRolePolicy',
       'PutRolePolicy',
       'CreateLogGroup',
       'PutRetentionPolicy',
       'CreateFunction',
+      'PutFunctionConcurrency',
       'PublishVersion',
       'CreateAlias',
       'CreateFunctionUrlConfig',
@@ -49,6 +53,10 @@ describe('deploy to a fresh account', () => {
       Bucket: BUCKET,
       ObjectOwnership: 'BucketOwnerEnforced',
       CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+    });
+    expect(one('PutBucketTagging')).toEqual({
+      Bucket: BUCKET,
+      Tagging: { TagSet: Object.entries(TAGS).map(([Key, Value]) => ({ Key, Value })) },
     });
     expect(one('PutBucketVersioning')).toEqual({
       Bucket: BUCKET,
@@ -125,30 +133,54 @@ describe('deploy to a fresh account', () => {
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     });
-    expect(one('AttachRolePolicy')).toEqual({
-      RoleName: ROLE,
-      PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-    });
-    const inline = one('PutRolePolicy');
-    expect(inline.RoleName).toBe(ROLE);
-    expect(inline.PolicyName).toBe('database-object');
-    expect(JSON.parse(inline.PolicyDocument as string)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DatabaseObject',
-          Effect: 'Allow',
-          Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-          Resource: `${BUCKET_ARN}/code-canvas/app.sqlite`,
-        },
-        {
-          Sid: 'DatabaseVersions',
-          Effect: 'Allow',
-          Action: ['s3:ListBucket', 's3:ListBucketVersions'],
-          Resource: BUCKET_ARN,
-          Condition: { StringEquals: { 's3:prefix': 'code-canvas/app.sqlite' } },
-        },
-      ],
+    // No managed policy: AWSLambdaBasicExecutionRole would allow logging to every group in the account.
+    expect(h.fake.inputs('AttachRolePolicy')).toEqual([]);
+    const inline = Object.fromEntries(
+      h.fake.inputs('PutRolePolicy').map((i) => {
+        expect(i.RoleName).toBe(ROLE);
+        return [i.PolicyName as string, JSON.parse(i.PolicyDocument as string)];
+      }),
+    );
+    expect(inline).toEqual({
+      'database-object': {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DatabaseObjects',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+            Resource: `${BUCKET_ARN}/code-canvas/*`,
+          },
+          {
+            Sid: 'DatabaseListing',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+            Resource: BUCKET_ARN,
+          },
+        ],
+      },
+      logs: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OwnLogGroup',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${FN}:*`,
+          },
+        ],
+      },
+      'session-secret': {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'SessionSecret',
+            Effect: 'Allow',
+            Action: 'ssm:GetParameter',
+            Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/code-canvas/prod/session-secret',
+          },
+        ],
+      },
     });
 
     expect(one('CreateLogGroup')).toEqual({ logGroupName: `/aws/lambda/${FN}`, tags: TAGS });
@@ -166,7 +198,12 @@ describe('deploy to a fresh account', () => {
       Timeout: 30,
       EphemeralStorage: { Size: 512 },
       Environment: {
-        Variables: { CC_S3_BUCKET: BUCKET, CC_DB_KEY: 'code-canvas/app.sqlite', CC_COOKIE_SECURE: 'always' },
+        Variables: {
+          CC_S3_BUCKET: BUCKET,
+          CC_DB_KEY: 'code-canvas/app.sqlite',
+          CC_COOKIE_SECURE: 'always',
+          CC_SESSION_SECRET_PARAMETER: '/code-canvas/prod/session-secret',
+        },
       },
       PackageType: 'Image',
       Code: { ImageUri: imageUri },
@@ -174,6 +211,7 @@ describe('deploy to a fresh account', () => {
       Description: 'Code Canvas (code-canvas, stage prod)',
       Tags: TAGS,
     });
+    expect(one('PutFunctionConcurrency')).toEqual({ FunctionName: FN, ReservedConcurrentExecutions: 10 });
     expect(one('PublishVersion')).toMatchObject({
       FunctionName: FN,
       CodeSha256: digest?.slice('sha256:'.length),
@@ -240,7 +278,7 @@ describe('deploy to a fresh account', () => {
     expect(text).toMatch(/✔ smoke test .* passed \(\/healthz 200 after .*, \/ 200, serving aaaaaaaaaaaa\)/);
     expect(text).toContain(`is live: ${h.app.url}`);
     expect(text).toMatch(/step\s+resource\s+result\s+time/);
-    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(10);
+    expect(h.output.filter((l) => l.includes('✔'))).toHaveLength(12);
   });
 
   it('retries creating the function while the new role propagates', async () => {

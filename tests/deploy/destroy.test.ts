@@ -4,6 +4,7 @@ import { COMMIT_A, COMMIT_B, createHarness, type Harness } from './support/harne
 
 const FN = 'code-canvas-prod';
 const BUCKET = 'code-canvas-prod-123456789012-eu-west-1';
+const SECRET = '/code-canvas/prod/session-secret';
 
 describe('destroy', () => {
   let h: Harness;
@@ -31,7 +32,8 @@ describe('destroy', () => {
       'RemovePermission',
       'DeleteFunction',
       'DeleteLogGroup',
-      'DetachRolePolicy',
+      'DeleteRolePolicy',
+      'DeleteRolePolicy',
       'DeleteRolePolicy',
       'DeleteRole',
       'DeleteRepository',
@@ -43,7 +45,13 @@ describe('destroy', () => {
     expect(h.fake.inputs('DeleteRepository')).toEqual([{ repositoryName: FN, force: true }]);
     expect(h.fake.functions.size + h.fake.roles.size + h.fake.repos.size + h.fake.logGroups.size).toBe(0);
     expect(h.fake.buckets.get(BUCKET)?.versions).toHaveLength(3);
-    expect(h.output.find((l) => l.startsWith('  ✔ bucket'))).toContain('kept');
+    expect(h.output.find((l) => l.startsWith('  ✔ bucket'))).toContain(
+      'kept (the database; --delete-data removes it)',
+    );
+    expect(h.fake.parameters.has(SECRET)).toBe(true);
+    expect(h.output.find((l) => l.startsWith('  ✔ secret'))).toContain(
+      'kept (the session signing key; --delete-data removes it)',
+    );
   });
 
   it('finishes the job on a re-run after a failure, and reports what is already gone', async () => {
@@ -72,7 +80,9 @@ describe('destroy', () => {
     expect(h.fake.mutations()).toEqual([]);
 
     await h.destroy(['--delete-data'], async () => BUCKET);
-    expect(h.fake.mutations().slice(-2)).toEqual(['DeleteObjects', 'DeleteBucket']);
+    expect(h.fake.mutations().slice(-3)).toEqual(['DeleteObjects', 'DeleteBucket', 'DeleteParameter']);
+    expect(h.fake.inputs('DeleteParameter')).toEqual([{ Name: SECRET }]);
+    expect(h.fake.parameters.size).toBe(0);
     expect(h.fake.inputs('DeleteObjects')[0]).toEqual({
       Bucket: BUCKET,
       Delete: {
@@ -114,6 +124,49 @@ describe('destroy', () => {
       '✔ role',
       '✔ repository',
       '✔ bucket',
+      '✔ secret',
     ]);
+  });
+
+  it('leaves alone every same-named resource someone else made, saying so, and deletes nothing', async () => {
+    // The same names, without this tool's tags: made by hand, or by another tool.
+    const fn = h.fake.functions.get(FN);
+    if (fn) fn.tags = {};
+    const role = h.fake.roles.get(`${FN}-function`);
+    if (role) role.tags = undefined;
+    const repo = h.fake.repos.get(FN);
+    if (repo) repo.resourceTags = { team: 'data' };
+    const group = h.fake.logGroups.get(`/aws/lambda/${FN}`);
+    if (group) group.tags = undefined;
+    const bucket = h.fake.buckets.get(BUCKET);
+    if (bucket) bucket.tags = undefined;
+    const secret = h.fake.parameters.get(SECRET);
+    if (secret) secret.tags = { app: 'code-canvas', stage: 'dev', 'managed-by': 'code-canvas-deploy' };
+
+    await h.destroy(['--delete-data', '--confirm', BUCKET]);
+    expect(h.fake.mutations()).toEqual([]);
+    const kept = h.output.filter((l) => l.includes('kept (not made by this deploy'));
+    expect(kept.map((l) => l.trim().split(/\s{2,}/)[0])).toEqual([
+      '✔ url',
+      '✔ permissions',
+      '✔ function',
+      '✔ log group',
+      '✔ role',
+      '✔ repository',
+      '✔ bucket',
+      '✔ secret',
+    ]);
+    expect(kept[0]).toContain(
+      '(not made by this deploy (no managed-by tag for this app and stage): left alone)',
+    );
+  });
+
+  it('deletes what is its own and keeps what is not, one resource at a time', async () => {
+    const repo = h.fake.repos.get(FN);
+    if (repo) repo.resourceTags = undefined;
+    await h.destroy(['--yes']);
+    expect(h.fake.functions.size + h.fake.roles.size + h.fake.logGroups.size).toBe(0);
+    expect(h.fake.repos.has(FN)).toBe(true);
+    expect(h.fake.mutations()).not.toContain('DeleteRepository');
   });
 });

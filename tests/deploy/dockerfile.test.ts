@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readInvokeMode } from '../../deploy/dockerfile.ts';
+import { finalStageEnv, readInvokeMode } from '../../deploy/dockerfile.ts';
 import { DeployError } from '../../deploy/errors.ts';
 
 describe('the Function URL invoke mode, read from Dockerfile.lambda', () => {
@@ -27,6 +27,21 @@ describe('the Function URL invoke mode, read from Dockerfile.lambda', () => {
     expect(readInvokeMode('FROM b AS base\nENV AWS_LWA_INVOKE_MODE=RESPONSE_STREAM\nFROM base\n')).toBe(
       'RESPONSE_STREAM',
     );
+  });
+
+  it('ends Lambda’s init early when the database restore is slow (AWS_LWA_ASYNC_INIT), and keeps /tmp paths', () => {
+    const env = finalStageEnv(readFileSync(new URL('../../Dockerfile.lambda', import.meta.url), 'utf8'));
+    // Without it, a restore longer than Lambda's 10 s init window restarts init, again and again.
+    expect(env.get('AWS_LWA_ASYNC_INIT')).toBe('true');
+    expect(env.get('AWS_LWA_READINESS_CHECK_PATH')).toBe('/healthz');
+    for (const name of ['CC_DB_PATH', 'CC_LOCAL_STORE_DIR', 'CC_SESSION_KEY_FILE']) {
+      expect(env.get(name), name).toMatch(/^\/tmp\//);
+    }
+  });
+
+  it('reads the environment a stage inherits, the later value winning', () => {
+    const env = finalStageEnv('FROM a AS base\nENV A=1 B=2\nFROM base\nENV B=3\n');
+    expect(Object.fromEntries(env)).toEqual({ A: '1', B: '3' });
   });
 
   it('refuses a mode the adapter does not have', () => {

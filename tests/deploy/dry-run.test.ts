@@ -18,11 +18,13 @@ describe('deploy --dry-run', () => {
     const lines = h.output.filter((l) => l.includes('✔'));
     expect(lines.map((l) => l.trim().split(/\s{2,}/)[0])).toEqual([
       '✔ bucket',
+      '✔ secret',
       '✔ repository',
       '✔ image',
       '✔ role',
       '✔ log group',
       '✔ function',
+      '✔ concurrency',
       '✔ release',
       '✔ url',
     ]);
@@ -30,8 +32,8 @@ describe('deploy --dry-run', () => {
     expect(h.output.join('\n')).toContain(
       'versioning, encryption, public access block, TLS-only policy, lifecycle',
     );
-    expect(h.output.at(-1)).toBe('Dry run: nothing was changed; 8 step(s) would change.');
-    expect(result.pending).toBe(8);
+    expect(h.output.at(-1)).toBe('Dry run: nothing was changed; 10 step(s) would change.');
+    expect(result.pending).toBe(10);
     expect(h.app.requests).toEqual([]);
   });
 
@@ -46,7 +48,7 @@ describe('deploy --dry-run', () => {
     expect(outcome('image')).toContain('would create (build for linux/amd64 and push)');
     expect(outcome('function')).toContain('would update (image)');
     expect(outcome('release')).toContain('would update (publish version, move live from version 1)');
-    for (const title of ['bucket', 'repository', 'role', 'log group', 'url']) {
+    for (const title of ['bucket', 'secret', 'repository', 'role', 'log group', 'concurrency', 'url']) {
       expect(outcome(title)).toContain('unchanged');
     }
   });
@@ -57,7 +59,7 @@ describe('deploy --dry-run', () => {
     expect(failure).toBeInstanceOf(DeployError);
     expect((failure as DeployError).message).toMatch(/^docker: the engine does not answer/);
     expect(h.output.some((l) => l.startsWith('  ✖ docker: the engine does not answer'))).toBe(true);
-    expect(h.output.filter((l) => l.includes('would create'))).toHaveLength(8);
+    expect(h.output.filter((l) => l.includes('would create'))).toHaveLength(10);
     expect(h.fake.mutations()).toEqual([]);
   });
 });

@@ -2,14 +2,28 @@
  * The image path for real: the deploy's own image step builds Dockerfile.lambda with Docker (local
  * base stand-ins, as the parity test does), logs in and pushes with the same code that pushes to
  * ECR — only the ECR control plane is mocked, answering with a local docker-registry's basic-auth
- * login and reading tags back from that registry — then the pushed digest is pulled back and run.
+ * login and reading, reading manifests of and re-pointing tags in that registry through its API —
+ * then the pushed digest is pulled back and run.
+ *
+ * Both shapes a push can leave under the tag are tried: one platform's manifest (what this engine,
+ * with the classic image store, pushes) and an image index holding it and an attestation (what
+ * the containerd image store pushes, and what an earlier release left under an immutable tag).
+ * The engine here cannot produce an index, so the test writes one through the registry API.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../deploy/aws.ts';
@@ -18,11 +32,12 @@ import { DEFAULT_TIMING, type DeployContext } from '../../deploy/context.ts';
 import { cliDocker, type Docker, runDocker } from '../../deploy/docker.ts';
 import { DeployError } from '../../deploy/errors.ts';
 import { resourceNames } from '../../deploy/names.ts';
-import { ecrRegistry, MANIFEST_TYPES, pushImage } from '../../deploy/registry.ts';
+import { ecrRegistry, INDEX_TYPES, MANIFEST_TYPES, pushImage } from '../../deploy/registry.ts';
 import { parseSettings } from '../../deploy/settings.ts';
 import { ensureImage } from '../../deploy/steps/image.ts';
 import { engineProblem, imageExists } from '../../docker/engine.ts';
 import { LOCAL_LWA_IMAGE, LOCAL_NODE_IMAGE } from '../../docker/settings.ts';
+import { knownMigrations } from '../../src/server/db/migrations.ts';
 import { freePort, startContainer } from '../parity/container.ts';
 import { serviceError } from './support/fake-aws.ts';
 
@@ -54,6 +69,106 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
   let pushed: DeployContext | undefined;
   const repository = `code-canvas-deploy-test-${process.pid}`;
   const cleanup: string[] = [];
+
+  const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
+  /** The local registry's API for the test repository, with the test's login. */
+  const registryApi = (path: string, init: RequestInit = {}) =>
+    fetch(path.startsWith('http') ? path : `http://${host}/v2/${repository}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+        accept: ACCEPT,
+        ...(init.headers as Record<string, string>),
+      },
+    });
+  const sha256 = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  async function putBlob(content: Buffer): Promise<{ digest: string; size: number }> {
+    const digest = sha256(content);
+    const start = await registryApi('/blobs/uploads/', { method: 'POST' });
+    expect(start.status).toBe(202);
+    const url = new URL(start.headers.get('location') ?? '', `http://${host}`);
+    url.searchParams.set('digest', digest);
+    const done = await registryApi(url.href, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(content),
+    });
+    expect(done.status).toBe(201);
+    return { digest, size: content.length };
+  }
+
+  async function putManifest(reference: string, mediaType: string, body: string): Promise<string> {
+    const res = await registryApi(`/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { 'content-type': mediaType },
+      body,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return res.headers.get('docker-content-digest') ?? '';
+  }
+
+  /**
+   * Replaces what `tag` names with an OCI image index of it and a provenance attestation — the
+   * shape Docker's containerd image store pushes. Returns the index's digest.
+   */
+  async function wrapInIndex(tag: string): Promise<{ index: string; manifest: string }> {
+    const head = await registryApi(`/manifests/${tag}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const manifest = head.headers.get('docker-content-digest') ?? '';
+    const manifestType = head.headers.get('content-type') ?? '';
+    const manifestSize = Number(head.headers.get('content-length'));
+    const config = await putBlob(
+      Buffer.from('{"architecture":"unknown","os":"unknown","rootfs":{"type":"layers","diff_ids":[]}}'),
+    );
+    const statement = await putBlob(
+      Buffer.from(`{"_type":"https://in-toto.io/Statement/v0.1","subject":"${manifest}"}`),
+    );
+    const attestation = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.in-toto+json', ...statement }],
+    });
+    const attestationDigest = await putManifest(
+      sha256(attestation),
+      'application/vnd.oci.image.manifest.v1+json',
+      attestation,
+    );
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: manifestType,
+          digest: manifest,
+          size: manifestSize,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: attestationDigest,
+          size: Buffer.byteLength(attestation),
+          platform: { architecture: 'unknown', os: 'unknown' },
+          annotations: {
+            'vnd.docker.reference.digest': manifest,
+            'vnd.docker.reference.type': 'attestation-manifest',
+          },
+        },
+      ],
+    });
+    return { index: await putManifest(tag, 'application/vnd.oci.image.index.v1+json', index), manifest };
+  }
+
+  /** What the tag names now: digest and media type. */
+  async function tagTarget(tag: string): Promise<{ digest: string; mediaType: string }> {
+    const head = await registryApi(`/manifests/${tag}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    return {
+      digest: head.headers.get('docker-content-digest') ?? '',
+      mediaType: head.headers.get('content-type') ?? '',
+    };
+  }
 
   /** An ECR client whose control plane answers for the local registry; docker does the rest for real. */
   function ecrFor(login: { user: string; password: string }): ECRClient {
@@ -90,6 +205,42 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
         ],
       };
     });
+    mock.on(BatchGetImageCommand).callsFake(async (input: { imageIds: { imageDigest: string }[] }) => {
+      const digest = input.imageIds[0]?.imageDigest ?? '';
+      const res = await registryApi(`/manifests/${digest}`);
+      if (!res.ok)
+        return { images: [], failures: [{ failureCode: 'ImageNotFound', failureReason: `${res.status}` }] };
+      return {
+        images: [
+          {
+            imageId: { imageDigest: digest },
+            imageManifest: await res.text(),
+            imageManifestMediaType: res.headers.get('content-type') ?? '',
+          },
+        ],
+      };
+    });
+    // ECR removes the tag (and the image, when nothing else names it); distribution deletes by digest.
+    mock.on(BatchDeleteImageCommand).callsFake(async (input: { imageIds: { imageTag: string }[] }) => {
+      const { digest } = await tagTarget(input.imageIds[0]?.imageTag ?? '');
+      const res = await registryApi(`/manifests/${digest}`, { method: 'DELETE' });
+      if (res.status !== 202) throw new Error(`registry DELETE manifest: ${res.status}`);
+      return { imageIds: input.imageIds, failures: [] };
+    });
+    mock
+      .on(PutImageCommand)
+      .callsFake(
+        async (input: {
+          imageTag: string;
+          imageManifest: string;
+          imageManifestMediaType: string;
+          imageDigest: string;
+        }) => {
+          const digest = await putManifest(input.imageTag, input.imageManifestMediaType, input.imageManifest);
+          if (digest !== input.imageDigest) throw serviceError('ImageDigestDoesNotMatchException', digest);
+          return { image: { imageId: { imageDigest: digest, imageTag: input.imageTag } } };
+        },
+      );
     return ecr;
   }
 
@@ -123,6 +274,7 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
         time,
         dirty: true,
         tag: imageTag(commit, time, 'x86_64', true, settings.buildArgs),
+        migrations: knownMigrations(),
       },
       root,
       invokeMode: 'RESPONSE_STREAM',
@@ -249,7 +401,7 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
       repository,
       `${host}/${repository}`,
     );
-    const failure = await pushImage(docker, refusing, LOCAL_LWA_IMAGE, 'never-pushed').catch(
+    const failure = await pushImage(docker, refusing, LOCAL_LWA_IMAGE, 'never-pushed', 'linux/amd64').catch(
       (e: unknown) => e,
     );
     expect(failure).toBeInstanceOf(DeployError);
@@ -257,5 +409,71 @@ suite(problem && !requireAll ? `${title} — skipped: ${problem}` : title, () =>
       new RegExp(`^docker: login to ${host} failed: .*unauthorized`, 'i'),
     );
     expect((failure as DeployError).fix).toMatch(/credentials/);
+  });
+
+  it('replaces an image index left under the tag by an earlier run with its platform manifest, and the re-run finds it', async () => {
+    const tag = `index-left-${Date.now().toString(36)}`;
+    const ctx = contextFor('index-left');
+    ctx.build = { ...ctx.build, tag };
+    const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+    // What an earlier release pushed and refused, under an immutable tag: an index.
+    const login = await ecrRegistry(ecrFor({ user, password }), repository, `${host}/${repository}`).login();
+    await docker.login(login.server, login.username, login.password);
+    await runDocker(['tag', LOCAL_LWA_IMAGE, `${host}/${repository}:${tag}`], { env });
+    cleanup.push(`${host}/${repository}:${tag}`);
+    await docker.push(`${host}/${repository}:${tag}`);
+    const { index, manifest } = await wrapInIndex(tag);
+    expect((await tagTarget(tag)).mediaType).toBe('application/vnd.oci.image.index.v1+json');
+
+    const before = builds;
+    const dry = await ensureImage({ ...contextFor('index-left'), build: ctx.build, dryRun: true });
+    expect(dry).toMatchObject({ outcome: 'would update' });
+    expect((await tagTarget(tag)).digest).toBe(index);
+
+    const result = await ensureImage(ctx);
+    expect(result.outcome).toBe('updated');
+    expect(result.detail).toMatch(/^the tag named an image index: now its linux\/amd64 manifest, sha256:/);
+    expect(ctx.state.imageUri).toBe(`${host}/${repository}@${manifest}`);
+    expect(await tagTarget(tag)).toEqual({ digest: manifest, mediaType: expect.stringMatching(/manifest/) });
+    expect(MANIFEST_TYPES).toContain((await tagTarget(tag)).mediaType);
+    expect((await registryApi(`/manifests/${index}`, { method: 'HEAD' })).status).toBe(404);
+    expect(builds).toBe(before);
+
+    const again = { ...contextFor('index-left'), build: ctx.build };
+    expect((await ensureImage(again)).outcome).toBe('unchanged');
+    expect(again.state.imageUri).toBe(ctx.state.imageUri);
+  });
+
+  it('leaves the tag on the platform manifest when the push itself made an index (the containerd image store)', async () => {
+    const tag = `containerd-${Date.now().toString(36)}`;
+    const registry = ecrRegistry(ecrFor({ user, password }), repository, `${host}/${repository}`);
+    let pushedIndex = '';
+    // Docker with the containerd image store: the push uploads an index and prints its digest.
+    const containerdDocker: Docker = {
+      ...docker,
+      push: async (ref) => {
+        await docker.push(ref);
+        pushedIndex = (await wrapInIndex(ref.slice(ref.lastIndexOf(':') + 1))).index;
+        return pushedIndex;
+      },
+    };
+    cleanup.push(`${host}/${repository}:${tag}`);
+    const pushed = await pushImage(containerdDocker, registry, LOCAL_LWA_IMAGE, tag, 'linux/amd64');
+    expect(pushedIndex).toMatch(/^sha256:/);
+    expect(pushed.digest).not.toBe(pushedIndex);
+    expect(await tagTarget(tag)).toEqual({ digest: pushed.digest, mediaType: expect.any(String) });
+    expect(MANIFEST_TYPES).toContain((await tagTarget(tag)).mediaType);
+    expect(pushed.uri).toBe(`${host}/${repository}@${pushed.digest}`);
+
+    // Built for another platform, the index is refused with a line saying why.
+    const other = `containerd-arm-${Date.now().toString(36)}`;
+    cleanup.push(`${host}/${repository}:${other}`);
+    const failure = await pushImage(containerdDocker, registry, LOCAL_LWA_IMAGE, other, 'linux/arm64').catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(DeployError);
+    expect((failure as DeployError).message).toBe(
+      `image ${host}/${repository}:${other} is an image index with no linux/arm64 manifest (it holds: linux/amd64)`,
+    );
   });
 });

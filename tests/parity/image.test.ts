@@ -47,6 +47,29 @@ describeWithDocker('the Lambda image, run with docker', () => {
     expect(out.sqlite).toMatch(/^3\.\d+\.\d+$/);
   });
 
+  it('carries the session key’s SSM client, and makes the key file in /tmp as the unprivileged user', () => {
+    const env = JSON.parse(
+      docker(['image', 'inspect', '-f', '{{json .Config.Env}}', PARITY_IMAGE]),
+    ) as string[];
+    expect(env).toContain('AWS_LWA_ASYNC_INIT=true');
+    expect(env).toContain('CC_SESSION_KEY_FILE=/tmp/code-canvas/session.key');
+    // The trace must have shipped @aws-sdk/client-ssm: loading the module loads it.
+    const probe = `
+      const { loadConfig } = await import('/app/src/server/config.ts');
+      const { loadSessionSecret } = await import('/app/src/server/auth/session-secret.ts');
+      const { SSMClient } = await import('@aws-sdk/client-ssm');
+      const key = await loadSessionSecret(loadConfig());
+      const { statSync } = await import('node:fs');
+      const mode = (statSync(process.env.CC_SESSION_KEY_FILE).mode & 0o777).toString(8);
+      console.log(JSON.stringify({ key, mode, ssm: typeof SSMClient, uid: process.getuid() }));`;
+    const out = JSON.parse(
+      docker(['run', '--rm', '--network', 'none', PARITY_IMAGE, 'node', '--input-type=module', '-e', probe]),
+    );
+    expect(out).toMatchObject({ mode: '600', ssm: 'function' });
+    expect(out.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(out.uid).not.toBe(0);
+  });
+
   it('reports runtime "container" and the build metadata it was built with on /version', async () => {
     const c = await start();
     const res = await fetch(`${c.url}/version`);

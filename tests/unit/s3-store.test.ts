@@ -159,6 +159,19 @@ describe('S3 snapshot store answers', () => {
     expect(String(err)).toContain('bucket "db-bucket"');
   });
 
+  it('names the missing permissions when a download is refused: ListBucket too, as a missing key is a 403 without it', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('AccessDenied', 403));
+    const err = await new S3SnapshotStore(base).download(join(dir, 'first')).catch((e: Error) => e);
+    expect(isStoreError(err, 'access_denied')).toBe(true);
+    expect((err as Error).message).toBe(
+      's3: get object s3://db-bucket/code-canvas/app.sqlite: access denied to bucket "db-bucket" (AccessDenied (403)); the credentials need s3:GetObject on the key, and s3:ListBucket on the bucket (without it S3 answers 403, not 404, for a key that does not exist yet, as on the very first start)',
+    );
+    s3.on(PutObjectCommand).rejects(serviceError('AccessDenied', 403));
+    const put = await new S3SnapshotStore(base).put(body, { ifNoneMatch: '*' }).catch((e: Error) => e);
+    expect(isStoreError(put, 'access_denied')).toBe(true);
+    expect((put as Error).message).toMatch(/; the credentials need s3:PutObject on the key$/);
+  });
+
   it('reports a 503 as unavailable', async () => {
     s3.on(GetObjectCommand).rejects(serviceError('SlowDown', 503));
     expect(await codeOf(new S3SnapshotStore({ ...base, readAttempts: 1 }).download(join(dir, 'y')))).toBe(

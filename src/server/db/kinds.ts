@@ -54,7 +54,7 @@ export function schemaProblem(path: string, kind: DbKind): string | null {
     if (found !== kind) return `it is a ${found} database, not a ${kind}`;
     const row = db.prepare('SELECT max(id) AS id FROM schema_migrations').get() as { id: number | null };
     const newest = knownMigrations()[kind];
-    if ((row.id ?? 0) > newest) {
+    if ((row.id ?? 0) > (newest ?? 0)) {
       return `it has ${kind} migration ${row.id} but this release knows only up to ${newest}`;
     }
     return null;

@@ -1,3 +1,4 @@
+import { legacyMigrations } from './legacy-migrations.ts';
 import type { Migration } from './migrate.ts';
 
 /**
@@ -117,9 +118,17 @@ export const workspaceMigrations: Migration[] = [
   },
 ];
 
-/** The highest migration of each kind this release knows (recorded with each deployed version). */
-export function knownMigrations(): Record<DbKind, number> {
+/**
+ * The migrations this release knows, by kind: the highest id of each list. An object migrated by a
+ * release that knows more of its kind cannot be opened by this one (migrate() refuses it), so the
+ * deploy records this in every published version and `rollback` refuses to go back past one.
+ * Kinds are lowercase words; ids are whole numbers. Keep every kind once returned (a kind that is
+ * missing counts as 0): `app` is the single database of releases before workspaces, which this
+ * release no longer opens but still knows (it splits it, legacy-migrations.ts).
+ */
+export function knownMigrations(): Record<string, number> {
   return {
+    app: Math.max(0, ...legacyMigrations.map((m) => m.id)),
     [DIRECTORY]: Math.max(...directoryMigrations.map((m) => m.id)),
     [WORKSPACE]: Math.max(...workspaceMigrations.map((m) => m.id)),
   };

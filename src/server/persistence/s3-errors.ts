@@ -28,10 +28,11 @@ export function describeS3Error(err: unknown): string {
 /**
  * Maps an SDK or network failure to a StoreError. Callers handle the codes that mean something
  * for their operation (304, 404 NoSuchKey, 412) first; this decides the rest:
- * 403 and a missing bucket → access_denied (naming the bucket); 404 → not_found;
+ * 403 and a missing bucket → access_denied (naming the bucket, and `permission`, what the
+ * operation needs, when the caller names it); 404 → not_found;
  * no answer, a timeout, 5xx and anything unexpected → unavailable.
  */
-export function toStoreError(err: unknown, what: string, bucket: string): StoreError {
+export function toStoreError(err: unknown, what: string, bucket: string, permission?: string): StoreError {
   if (err instanceof StoreError) return err;
   const status = s3Status(err);
   const name = s3ErrorName(err);
@@ -46,7 +47,7 @@ export function toStoreError(err: unknown, what: string, bucket: string): StoreE
   if (status === 403) {
     return new StoreError(
       'access_denied',
-      `${what}: access denied to bucket "${bucket}" (${detail}); check the credentials and the bucket policy`,
+      `${what}: access denied to bucket "${bucket}" (${detail}); ${permission ? `the credentials need ${permission}` : 'check the credentials and the bucket policy'}`,
       { cause: err },
     );
   }

@@ -39,6 +39,14 @@ export type S3StoreOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'> 
   clientConfig?: S3ClientConfig;
 };
 
+/**
+ * What a refused download needs, named in its error. S3 answers a GetObject of a key that does not
+ * exist yet with 404 only to callers allowed s3:ListBucket, and with 403 to the others: without it
+ * the very first start, whose database object does not exist yet, is refused.
+ */
+const DOWNLOAD_NEEDS =
+  's3:GetObject on the key, and s3:ListBucket on the bucket (without it S3 answers 403, not 404, for a key that does not exist yet, as on the very first start)';
+
 /** Assumed worst-case upload throughput: a put may take timeoutMs plus this long per byte. */
 const MIN_UPLOAD_BYTES_PER_MS = 8 * 1024; // 8 MiB/s
 
@@ -93,7 +101,8 @@ export class S3SnapshotStore implements SnapshotStore {
           cause: err,
         });
       }
-      throw toStoreError(err, what, this.#bucket);
+      const needs = opts.versionId === undefined ? DOWNLOAD_NEEDS : 's3:GetObjectVersion on the key';
+      throw toStoreError(err, what, this.#bucket, needs);
     }
     const body = res.Body as Readable | undefined;
     if (!body || res.ETag === undefined) {
@@ -176,7 +185,7 @@ export class S3SnapshotStore implements SnapshotStore {
       const refused = refusedPrecondition(err, condition, what);
       if (refused) throw refused;
       const status = s3Status(err);
-      const mapped = toStoreError(err, what, this.#bucket);
+      const mapped = toStoreError(err, what, this.#bucket, 's3:PutObject on the key');
       if (mapped.code !== 'unavailable' || 'unconditional' in condition) {
         throw mapped.code === 'unavailable' ? uncertain(mapped.message, err) : mapped;
       }

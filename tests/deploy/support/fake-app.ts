@@ -13,16 +13,24 @@ export interface FakeApp {
   requests: string[];
   /** /healthz answers 503 this many more times (a cold start restoring the database). */
   coldChecks: number;
+  /** Commits whose image never gets healthy (/healthz 503) while `live` serves them. */
+  broken: Set<string>;
   close(): Promise<void>;
 }
 
 export async function startFakeApp(fake: FakeAccount, functionName: string): Promise<FakeApp> {
-  const app: FakeApp = { url: '', requests: [], coldChecks: 0, close: async () => {} };
+  const app: FakeApp = { url: '', requests: [], coldChecks: 0, broken: new Set(), close: async () => {} };
+  const liveCommit = () => {
+    const f = fake.functions.get(functionName);
+    const version = f?.aliases.get('live');
+    const digest = (version ? f?.versions.get(version)?.ImageUri : undefined)?.split('@')[1] ?? '';
+    return fake.imageCommits.get(digest) ?? 'unknown';
+  };
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     app.requests.push(path);
     if (path === '/healthz') {
-      if (app.coldChecks > 0) {
+      if (app.coldChecks > 0 || app.broken.has(liveCommit())) {
         app.coldChecks--;
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false}');
         return;
@@ -31,13 +39,9 @@ export async function startFakeApp(fake: FakeAccount, functionName: string): Pro
     } else if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Code Canvas</title>');
     } else if (path === '/version') {
-      const f = fake.functions.get(functionName);
-      const version = f?.aliases.get('live');
-      const digest = (version ? f?.versions.get(version)?.ImageUri : undefined)?.split('@')[1] ?? '';
-      const commit = fake.imageCommits.get(digest) ?? 'unknown';
       res
         .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ name: 'code-canvas', commit }));
+        .end(JSON.stringify({ name: 'code-canvas', commit: liveCommit() }));
     } else {
       res.writeHead(404).end();
     }

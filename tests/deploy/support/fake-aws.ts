@@ -10,6 +10,7 @@ import { type AwsClients, clientsFor, type Identity } from '../../../deploy/aws.
 import { installIamEcr, type RepoState, type RoleState } from './fake-iam-ecr.ts';
 import { type FunctionState, installLambda } from './fake-lambda.ts';
 import { type BucketState, installLogs, installS3, type LogGroupState } from './fake-s3-logs.ts';
+import { installSsm, type ParameterState } from './fake-ssm.ts';
 
 export interface Call {
   service: string;
@@ -38,11 +39,18 @@ export class FakeAccount {
   readonly roles = new Map<string, RoleState>();
   readonly logGroups = new Map<string, LogGroupState>();
   readonly functions = new Map<string, FunctionState>();
+  readonly parameters = new Map<string, ParameterState>();
   /** Digest → the commit its image was built from (what /version reports). */
   readonly imageCommits = new Map<string, string>();
   readonly calls: Call[] = [];
   /** CreateFunction refuses a role this many times, as while IAM propagates a new role. */
   rolePropagationFailures = 0;
+  /** The account's Lambda concurrency (a new account: limit 10, minimum 10 unreserved). */
+  accountConcurrency = { limit: 1000, unreservedMinimum: 100 };
+  /** The next CreateFunction / Update* leaves the function Failed with this reason. */
+  failNextUpdate: string | undefined;
+  /** Calls on an existing bucket answer NoSuchBucket this many times, as right after CreateBucket. */
+  bucketPropagationFailures = 0;
   /** What CreateFunctionUrlConfig answers as the URL: the test's loopback stand-in app. */
   urlBase = 'http://127.0.0.1:9/';
   private readonly faults: { command: string; error: Error }[] = [];
@@ -65,6 +73,7 @@ export class FakeAccount {
     const ecr = this.stub('ecr', this.clients.ecr);
     installIamEcr(this, iam, ecr);
     installLambda(this, this.stub('lambda', this.clients.lambda));
+    installSsm(this, this.stub('ssm', this.clients.ssm));
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: any SDK client

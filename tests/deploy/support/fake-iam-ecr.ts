@@ -5,6 +5,7 @@ import {
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
+  ListTagsForResourceCommand as EcrListTagsForResourceCommand,
   GetAuthorizationTokenCommand,
   GetLifecyclePolicyCommand,
   PutImageScanningConfigurationCommand,
@@ -28,6 +29,7 @@ import { type FakeAccount, type Stub, serviceError } from './fake-aws.ts';
 
 export interface RoleState {
   arn: string;
+  tags?: Record<string, string>;
   trust: string;
   attached: Set<string>;
   inline: Map<string, string>;
@@ -35,6 +37,9 @@ export interface RoleState {
 
 export interface RepoState {
   uri: string;
+  arn?: string;
+  /** The repository's own tags (not image tags). */
+  resourceTags?: Record<string, string>;
   scanOnPush: boolean;
   mutability: string;
   lifecyclePolicy?: string;
@@ -67,19 +72,24 @@ export function installIamEcr(fake: FakeAccount, iam: Stub, ecr: Stub): void {
     RoleName: name,
     Arn: r.arn,
     AssumeRolePolicyDocument: encodeURIComponent(r.trust),
+    ...(r.tags ? { Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
   });
   onIam<R>(GetRoleCommand, (input) => ({ Role: view(input.RoleName, role(input)) }));
-  onIam<R & { AssumeRolePolicyDocument: string }>(CreateRoleCommand, (input) => {
-    if (fake.roles.has(input.RoleName)) throw serviceError('EntityAlreadyExistsException', 'exists', 409);
-    const r: RoleState = {
-      arn: `arn:aws:iam::${fake.account}:role/${input.RoleName}`,
-      trust: input.AssumeRolePolicyDocument,
-      attached: new Set(),
-      inline: new Map(),
-    };
-    fake.roles.set(input.RoleName, r);
-    return { Role: view(input.RoleName, r) };
-  });
+  onIam<R & { AssumeRolePolicyDocument: string; Tags?: { Key: string; Value: string }[] }>(
+    CreateRoleCommand,
+    (input) => {
+      if (fake.roles.has(input.RoleName)) throw serviceError('EntityAlreadyExistsException', 'exists', 409);
+      const r: RoleState = {
+        arn: `arn:aws:iam::${fake.account}:role/${input.RoleName}`,
+        tags: input.Tags ? Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])) : undefined,
+        trust: input.AssumeRolePolicyDocument,
+        attached: new Set(),
+        inline: new Map(),
+      };
+      fake.roles.set(input.RoleName, r);
+      return { Role: view(input.RoleName, r) };
+    },
+  );
   onIam<R & { PolicyDocument: string }>(UpdateAssumeRolePolicyCommand, (input) => {
     role(input).trust = input.PolicyDocument;
     return {};
@@ -134,29 +144,34 @@ export function installIamEcr(fake: FakeAccount, iam: Stub, ecr: Stub): void {
   const repoView = (name: string, r: RepoState) => ({
     repositoryName: name,
     repositoryUri: r.uri,
+    repositoryArn: r.arn ?? `arn:aws:ecr:${fake.region}:${fake.account}:repository/${name}`,
     imageScanningConfiguration: { scanOnPush: r.scanOnPush },
     imageTagMutability: r.mutability,
   });
   onEcr<{ repositoryNames: string[] }>(DescribeRepositoriesCommand, (input) => ({
     repositories: input.repositoryNames.map((n) => repoView(n, repo({ repositoryName: n }))),
   }));
-  onEcr<E & { imageScanningConfiguration?: { scanOnPush?: boolean }; imageTagMutability?: string }>(
-    CreateRepositoryCommand,
-    (input) => {
-      if (fake.repos.has(input.repositoryName))
-        throw serviceError('RepositoryAlreadyExistsException', 'exists');
-      const r: RepoState = {
-        // A reserved name: the real one is the account's registry host.
-        uri: `${fake.account}.registry.invalid/${input.repositoryName}`,
-        scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
-        mutability: input.imageTagMutability ?? 'MUTABLE',
-        tags: new Map(),
-        digests: new Set(),
-      };
-      fake.repos.set(input.repositoryName, r);
-      return { repository: repoView(input.repositoryName, r) };
-    },
-  );
+  onEcr<
+    E & {
+      imageScanningConfiguration?: { scanOnPush?: boolean };
+      imageTagMutability?: string;
+      tags?: { Key: string; Value: string }[];
+    }
+  >(CreateRepositoryCommand, (input) => {
+    if (fake.repos.has(input.repositoryName))
+      throw serviceError('RepositoryAlreadyExistsException', 'exists');
+    const r: RepoState = {
+      resourceTags: input.tags ? Object.fromEntries(input.tags.map((t) => [t.Key, t.Value])) : undefined,
+      // A reserved name: the real one is the account's registry host.
+      uri: `${fake.account}.registry.invalid/${input.repositoryName}`,
+      scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
+      mutability: input.imageTagMutability ?? 'MUTABLE',
+      tags: new Map(),
+      digests: new Set(),
+    };
+    fake.repos.set(input.repositoryName, r);
+    return { repository: repoView(input.repositoryName, r) };
+  });
   onEcr<E & { imageScanningConfiguration: { scanOnPush: boolean } }>(
     PutImageScanningConfigurationCommand,
     (input) => {
@@ -194,6 +209,11 @@ export function installIamEcr(fake: FakeAccount, iam: Stub, ecr: Stub): void {
         },
       ],
     };
+  });
+  onEcr<{ resourceArn: string }>(EcrListTagsForResourceCommand, (input) => {
+    const name = input.resourceArn.split(':repository/')[1] ?? '';
+    const r = repo({ repositoryName: name });
+    return { tags: Object.entries(r.resourceTags ?? {}).map(([Key, Value]) => ({ Key, Value })) };
   });
   onEcr<object>(GetAuthorizationTokenCommand, () => ({
     authorizationData: [

@@ -10,15 +10,18 @@ import {
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
   DeleteFunctionUrlConfigCommand,
   type FunctionConfiguration,
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   RemovePermissionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -35,6 +38,9 @@ export interface FunctionState {
   urls: Map<string, { FunctionUrl: string; AuthType: string; InvokeMode: string }>;
   policies: Map<string, Record<string, unknown>[]>;
   revision: number;
+  tags: Record<string, string>;
+  /** Reserved concurrency, when set. */
+  reserved?: number;
 }
 
 type F = { FunctionName: string; Qualifier?: string };
@@ -73,7 +79,15 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
   };
   const touch = (f: FunctionState, change: Partial<FunctionState['latest']>) => {
     f.revision++;
-    Object.assign(f.latest, change, { RevisionId: `rev-${f.revision}`, LastUpdateStatus: 'Successful' });
+    // An update that fails (fake.failNextUpdate) leaves $LATEST Failed with the reason, as Lambda does.
+    const reason = fake.failNextUpdate;
+    fake.failNextUpdate = undefined;
+    Object.assign(f.latest, change, {
+      RevisionId: `rev-${f.revision}`,
+      State: 'Active',
+      LastUpdateStatus: reason ? 'Failed' : 'Successful',
+      LastUpdateStatusReason: reason,
+    });
   };
   const checkImage = (uri: string | undefined) => {
     const [repoUri, digest] = (uri ?? '').split('@');
@@ -111,8 +125,9 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
         ImageUri: input.Code.ImageUri,
         CodeSha256,
         Version: '$LATEST',
-        State: 'Active',
-        LastUpdateStatus: 'Successful',
+        ...(fake.failNextUpdate
+          ? { State: 'Failed', StateReason: fake.failNextUpdate }
+          : { State: 'Active', LastUpdateStatus: 'Successful' }),
         RevisionId: 'rev-1',
       },
       versions: new Map(),
@@ -120,14 +135,21 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
       urls: new Map(),
       policies: new Map(),
       revision: 1,
+      tags: { ...((input as { Tags?: Record<string, string> }).Tags ?? {}) },
     };
+    fake.failNextUpdate = undefined;
     fake.functions.set(input.FunctionName, f);
     return { ...f.latest, State: 'Pending' };
   });
   on<F>(GetFunctionCommand, (input) => {
-    const c = versionOf(fn(input), input.Qualifier);
+    const f = fn(input);
+    const c = versionOf(f, input.Qualifier);
     const { ImageUri, ...Configuration } = c;
-    return { Configuration, Code: { RepositoryType: 'ECR', ImageUri, ResolvedImageUri: ImageUri } };
+    return {
+      Configuration,
+      Code: { RepositoryType: 'ECR', ImageUri, ResolvedImageUri: ImageUri },
+      Tags: { ...f.tags },
+    };
   });
   on<F>(GetFunctionConfigurationCommand, (input) => {
     const { ImageUri: _, ...config } = versionOf(fn(input), input.Qualifier);
@@ -174,7 +196,10 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
   );
   on<F & { MaxItems?: number; Marker?: string }>(ListVersionsByFunctionCommand, (input) => {
     const f = fn(input);
-    const all = [f.latest, ...f.versions.values()].map(({ Version }) => ({ Version }));
+    const all = [f.latest, ...f.versions.values()].map(({ Version, Description }) => ({
+      Version,
+      Description,
+    }));
     const from = Number(input.Marker ?? 0);
     const size = input.MaxItems ?? 50;
     return {
@@ -264,6 +289,29 @@ export function installLambda(fake: FakeAccount, lambda: Stub): void {
       input.Qualifier ?? '',
       list.filter((s) => s.Sid !== input.StatementId),
     );
+    return {};
+  });
+  on<F>(GetFunctionConcurrencyCommand, (input) => {
+    const reserved = fn(input).reserved;
+    return reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved };
+  });
+  on<F & { ReservedConcurrentExecutions: number }>(PutFunctionConcurrencyCommand, (input) => {
+    const f = fn(input);
+    const { limit, unreservedMinimum } = fake.accountConcurrency;
+    const others = [...fake.functions.values()]
+      .filter((o) => o !== f)
+      .reduce((n, o) => n + (o.reserved ?? 0), 0);
+    if (limit - others - input.ReservedConcurrentExecutions < unreservedMinimum) {
+      throw serviceError(
+        'InvalidParameterValueException',
+        `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${unreservedMinimum}].`,
+      );
+    }
+    f.reserved = input.ReservedConcurrentExecutions;
+    return { ReservedConcurrentExecutions: f.reserved };
+  });
+  on<F>(DeleteFunctionConcurrencyCommand, (input) => {
+    fn(input).reserved = undefined;
     return {};
   });
   on<F>(DeleteFunctionCommand, (input) => {

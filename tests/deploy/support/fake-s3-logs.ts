@@ -5,6 +5,7 @@ import {
   DescribeLogGroupsCommand,
   type FilteredLogEvent,
   FilterLogEventsCommand,
+  ListTagsForResourceCommand as LogsListTagsForResourceCommand,
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -14,6 +15,7 @@ import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
@@ -23,6 +25,7 @@ import {
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type ServerSideEncryptionConfiguration,
@@ -31,6 +34,7 @@ import { type FakeAccount, type Stub, serviceError } from './fake-aws.ts';
 
 export interface BucketState {
   region: string;
+  tags?: Record<string, string>;
   versioning?: string;
   encryption?: ServerSideEncryptionConfiguration;
   publicAccessBlock?: PublicAccessBlockConfiguration;
@@ -42,6 +46,7 @@ export interface BucketState {
 
 export interface LogGroupState {
   retentionInDays?: number;
+  tags?: Record<string, string>;
   events: FilteredLogEvent[];
 }
 
@@ -50,8 +55,10 @@ type In = Record<string, unknown> & { Bucket: string };
 export function installS3(fake: FakeAccount, s3: Stub): void {
   const bucket = (input: In): BucketState => {
     const b = fake.buckets.get(input.Bucket);
-    if (!b) throw serviceError('NoSuchBucket', 'The specified bucket does not exist', 404);
-    return b;
+    // A bucket just created is not yet visible to every endpoint: eventual consistency.
+    if (b && fake.bucketPropagationFailures > 0) fake.bucketPropagationFailures--;
+    else if (b) return b;
+    throw serviceError('NoSuchBucket', 'The specified bucket does not exist', 404);
   };
   const on = <I>(cmd: Parameters<FakeAccount['handle']>[2], fn: (input: I) => unknown) =>
     fake.handle(s3, 's3', cmd, fn);
@@ -68,6 +75,15 @@ export function installS3(fake: FakeAccount, s3: Stub): void {
       versions: [],
     });
     return { Location: `/${input.Bucket}` };
+  });
+  on<In>(GetBucketTaggingCommand, (input) => {
+    const tags = bucket(input).tags;
+    if (!tags) throw serviceError('NoSuchTagSet', 'The TagSet does not exist', 404);
+    return { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+  });
+  on<In & { Tagging: { TagSet: { Key: string; Value: string }[] } }>(PutBucketTaggingCommand, (input) => {
+    bucket(input).tags = Object.fromEntries(input.Tagging.TagSet.map((t) => [t.Key, t.Value]));
+    return {};
   });
   on<In>(GetBucketVersioningCommand, (input) => ({ Status: bucket(input).versioning }));
   on<In & { VersioningConfiguration: { Status: string } }>(PutBucketVersioningCommand, (input) => {
@@ -154,11 +170,17 @@ export function installLogs(fake: FakeAccount, logs: Stub): void {
       .filter(([name]) => name.startsWith(input.logGroupNamePrefix))
       .map(([logGroupName, g]) => ({ logGroupName, retentionInDays: g.retentionInDays })),
   }));
-  on<G>(CreateLogGroupCommand, (input) => {
+  on<G & { tags?: Record<string, string> }>(CreateLogGroupCommand, (input) => {
     if (fake.logGroups.has(input.logGroupName))
       throw serviceError('ResourceAlreadyExistsException', 'exists');
-    fake.logGroups.set(input.logGroupName, { events: [] });
+    fake.logGroups.set(input.logGroupName, { events: [], tags: input.tags });
     return {};
+  });
+  on<{ resourceArn: string }>(LogsListTagsForResourceCommand, (input) => {
+    // The log group's ARN without the `:*` that DescribeLogGroups' `arn` carries.
+    const name = /:log-group:(.+)$/.exec(input.resourceArn)?.[1] ?? '';
+    if (name.endsWith(':*')) throw serviceError('InvalidParameterException', 'the ARN must not end in :*');
+    return { tags: { ...group({ logGroupName: name }).tags } };
   });
   on<G & { retentionInDays: number }>(PutRetentionPolicyCommand, (input) => {
     group(input).retentionInDays = input.retentionInDays;

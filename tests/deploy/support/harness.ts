@@ -10,15 +10,19 @@ import { type DeployOutcome, runDeploy } from '../../../deploy/commands/deploy.t
 import { runDestroy } from '../../../deploy/commands/destroy.ts';
 import { runRollback } from '../../../deploy/commands/rollback.ts';
 import type { Timing } from '../../../deploy/context.ts';
+import type { KnownMigrations } from '../../../deploy/migrations.ts';
 import { parseSettings, type Settings } from '../../../deploy/settings.ts';
+import { knownMigrations } from '../../../src/server/db/migrations.ts';
 import { type FakeApp, startFakeApp } from './fake-app.ts';
 import { FakeAccount } from './fake-aws.ts';
 import { FakeDocker } from './fake-docker.ts';
 
 export const FAST_TIMING: Timing = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => performance.now(),
   rolePropagationMs: 5_000,
   retryDelayMs: 5,
+  bucketPropagationMs: 5_000,
   smokeTimeoutMs: 3_000,
   smokeIntervalMs: 20,
   waiterMaxWaitS: 30,
@@ -35,7 +39,11 @@ ENV PORT=8080 HOST=127.0.0.1 \\
 CMD ["node", "server.ts"]
 `;
 
-export function buildInfo(commit: string, architecture: 'x86_64' | 'arm64' = 'x86_64'): BuildInfo {
+export function buildInfo(
+  commit: string,
+  architecture: 'x86_64' | 'arm64' = 'x86_64',
+  migrations: KnownMigrations = knownMigrations(),
+): BuildInfo {
   const time = '2025-11-20T10:00:00Z';
   return {
     version: '0.1.0',
@@ -43,6 +51,7 @@ export function buildInfo(commit: string, architecture: 'x86_64' | 'arm64' = 'x8
     time,
     dirty: false,
     tag: imageTag(commit, time, architecture, false, {}),
+    migrations,
   };
 }
 
@@ -57,6 +66,8 @@ export interface Harness {
   output: string[];
   /** This harness's timing; tests may shorten its limits. */
   timing: Timing;
+  /** The migrations the next deploy's build knows (default: the app's own). */
+  migrations: KnownMigrations;
   settings(command: string, ...args: string[]): Settings;
   deploy(commit?: string, ...args: string[]): Promise<DeployOutcome>;
   rollback(...args: string[]): Promise<{ from: string; to: string }>;
@@ -75,17 +86,19 @@ export async function createHarness(): Promise<Harness> {
   const settings = (command: string, ...args: string[]) => parseSettings([command, ...args], {});
   const timing = { ...FAST_TIMING };
   const common = { identity: fake.identity, clients: fake.clients, print, timing, fetch };
-  return {
+  const h: Harness = {
     fake,
     docker,
     app,
     root,
     output,
     timing,
+    migrations: knownMigrations(),
     settings,
     deploy: (commit = COMMIT_A, ...args) => {
       const s = settings('deploy', ...args);
-      return runDeploy({ ...common, settings: s, docker, root, build: buildInfo(commit, s.architecture) });
+      const build = buildInfo(commit, s.architecture, h.migrations);
+      return runDeploy({ ...common, settings: s, docker, root, build });
     },
     rollback: (...args) => runRollback({ ...common, settings: settings('rollback', ...args) }),
     destroy: (args, ask) => runDestroy({ ...common, settings: settings('destroy', ...args), ask }),
@@ -95,4 +108,5 @@ export async function createHarness(): Promise<Harness> {
       await rm(root, { recursive: true, force: true });
     },
   };
+  return h;
 }
