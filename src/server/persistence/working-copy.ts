@@ -99,7 +99,14 @@ export class WorkingCopy {
       );
     }
     const { writer: w, reader } = conns;
-    if (!checkpoint(w)) {
+    let folded: boolean;
+    try {
+      folded = checkpoint(w);
+    } catch (err) {
+      // Folding the WAL can grow the main file: a full disk shows up here first.
+      throw diskFull(err) ?? err;
+    }
+    if (!folded) {
       throw new PersistenceError(
         'unavailable',
         'the local database is busy (checkpoint incomplete); try again',
