@@ -17,6 +17,27 @@ export const DIRECTORY = 'directory';
 export const WORKSPACE = 'workspace';
 export type DbKind = typeof DIRECTORY | typeof WORKSPACE;
 
+/**
+ * Idempotency keys (API `Idempotency-Key`, and the one-time tokens of forms), kept in the object
+ * the change they guard lives in, written in the same transaction as the change: a change and its
+ * key are stored together or not at all. `scope` is `<user id>:api` or `<user id>:form`;
+ * `fingerprint` the hash of the request the key was first used with; the answer is kept to be given
+ * again. Purged after the keys' lifetime (CC_IDEMPOTENCY_TTL_HOURS).
+ */
+const IDEMPOTENCY_TABLE = `
+  CREATE TABLE idempotency_keys (
+    scope       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    body        TEXT,
+    location    TEXT,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+`;
+
 export const directoryMigrations: Migration[] = [
   {
     id: 1,
@@ -75,6 +96,11 @@ export const directoryMigrations: Migration[] = [
       `);
     },
   },
+  {
+    id: 2,
+    name: 'idempotency keys',
+    up: (db) => db.exec(IDEMPOTENCY_TABLE),
+  },
 ];
 
 export const workspaceMigrations: Migration[] = [
@@ -114,6 +140,63 @@ export const workspaceMigrations: Migration[] = [
         CREATE INDEX tasks_status ON tasks(status);
         CREATE INDEX tasks_project ON tasks(project_id);
       `);
+    },
+  },
+  {
+    id: 2,
+    name: 'card positions, checklists, labels, the trash, idempotency keys',
+    up: (db) => {
+      db.exec(`
+        -- Manual order within a status column: fractional positions, so a move writes one row;
+        -- rebalanced rarely (when two neighbours come too close). Existing cards keep the order
+        -- they had by recency: newer first.
+        ALTER TABLE tasks ADD COLUMN position REAL NOT NULL DEFAULT 0;
+        UPDATE tasks SET position = -(unixepoch(updated_at, 'subsec') * 1000 + id);
+        CREATE INDEX tasks_status_position ON tasks(status, position);
+
+        CREATE TABLE checklist_items (
+          id         INTEGER PRIMARY KEY,
+          task_id    INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+          text       TEXT NOT NULL,
+          done       INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+          position   REAL NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX checklist_items_task ON checklist_items(task_id, position);
+
+        -- A workspace's labels: a name and one colour of a fixed, accessible palette (shown with
+        -- the name as text, never by colour alone).
+        CREATE TABLE labels (
+          id         INTEGER PRIMARY KEY,
+          name       TEXT NOT NULL,
+          color      TEXT NOT NULL CHECK (color IN ('gray', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink')),
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX labels_name ON labels(name COLLATE NOCASE);
+        CREATE TABLE task_labels (
+          task_id  INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+          label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+          PRIMARY KEY (task_id, label_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX task_labels_label ON task_labels(label_id);
+
+        -- Deleted tasks and projects, whole (a JSON snapshot: the rows with their checklist items,
+        -- labels and positions), so that Undo puts back exactly what was there. Purged once the undo
+        -- window has passed: no unbounded tombstones, and no query elsewhere has to skip them.
+        CREATE TABLE trash (
+          id         INTEGER PRIMARY KEY,
+          kind       TEXT NOT NULL CHECK (kind IN ('task', 'project')),
+          item_id    INTEGER NOT NULL,
+          title      TEXT NOT NULL,
+          snapshot   TEXT NOT NULL,
+          deleted_by INTEGER,
+          deleted_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX trash_deleted_at ON trash(deleted_at);
+      `);
+      db.exec(IDEMPOTENCY_TABLE);
     },
   },
 ];

@@ -171,7 +171,9 @@ function buildWorkspace(
   try {
     db.pragma('foreign_keys = ON');
     db.transaction(() => {
-      migrate(db, workspaceMigrations, () => stamp);
+      // The first schema, which the rows below fit; later migrations then bring them up to date
+      // exactly as they would any workspace made before them.
+      migrate(db, workspaceMigrations.slice(0, 1), () => stamp);
       db.prepare("INSERT INTO meta (key, value) VALUES ('split_from_etag', ?)").run(legacyEtag);
       const insertProject = db.prepare(
         'INSERT INTO projects (id, name, is_inbox, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
@@ -205,6 +207,7 @@ function buildWorkspace(
         )
         .iterate(userId);
       for (const t of tasks) insertTask.run(t);
+      migrate(db, workspaceMigrations, () => stamp);
     })();
   } finally {
     db.close();
