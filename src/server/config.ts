@@ -62,6 +62,8 @@ export interface Config {
   cookieSecure: 'auto' | 'always' | 'never';
   /** Largest JSON API request body, in bytes. */
   bodyLimitBytes: number;
+  /** How long idempotency keys (and forms' one-time tokens) are kept, in hours (at least 24). */
+  idempotencyTtlHours: number;
   /** Per-workspace limits (tasks, projects, bytes) and how many workspaces one account may own. */
   quota: { tasks: number; projects: number; bytes: number; workspacesPerAccount: number };
   /** Failed logins allowed per client address, per account (from unknown browsers) and per known browser. */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionKeyFile: r.string('CC_SESSION_KEY_FILE', './data/session.key'),
     cookieSecure: r.oneOf('CC_COOKIE_SECURE', ['auto', 'always', 'never'] as const, 'auto'),
     bodyLimitBytes: r.int('CC_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
+    idempotencyTtlHours: r.int('CC_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 365),
     quota: {
       tasks: r.int('CC_QUOTA_TASKS', 5000, 1, 10_000_000),
       projects: r.int('CC_QUOTA_PROJECTS', 200, 1, 1_000_000),

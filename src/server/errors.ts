@@ -10,6 +10,8 @@ export type AppErrorCode =
   | 'not_found' // 404: absent, or belongs to someone else (never 403 for what one may not see)
   | 'conflict' // 409: e.g. the email is taken
   | 'quota_exceeded' // 409: a workspace or account limit; deleting something makes room
+  | 'idempotency_key_in_use' // 409, with retryAfterSeconds: the first request with this key is still running
+  | 'idempotency_key_reused' // 422: the key was used with another request
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
   | 'rate_limited' // 429, with retryAfterSeconds: this client sent too many
@@ -48,6 +50,8 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   quota_exceeded: 409,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

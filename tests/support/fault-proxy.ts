@@ -32,6 +32,8 @@ export interface FaultRule {
   methods?: string[];
   /** `stall` holds a request this long before dropping it (default 60 s: past any client timeout). */
   delayMs?: number;
+  /** Another rule for the requests this one does not apply to (e.g. drop PUT answers and fail HEADs). */
+  otherwise?: FaultRule;
 }
 
 export interface ProxyCounts {
@@ -167,9 +169,10 @@ export class FaultProxy {
 
   private dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
     const method = req.method ?? 'GET';
-    const rule = this.rule;
-    const applies = !rule.methods || rule.methods.includes(method);
-    const mode: FaultMode = applies ? rule.mode : 'pass';
+    let rule: FaultRule | undefined = this.rule;
+    while (rule && rule.methods && !rule.methods.includes(method)) rule = rule.otherwise;
+    rule ??= { mode: 'pass' };
+    const mode: FaultMode = rule.mode;
     if (mode === 'hold') {
       this.held.push({ req, res });
       return;

@@ -20,9 +20,19 @@ export function apiRoute(fn: (ctx: APIContext) => Promise<Response> | Response):
   };
 }
 
+/** Bodies as they were sent, for requests that read theirs (an Idempotency-Key's fingerprint). */
+const sentBodies = new WeakMap<Request, string>();
+
 /** The request's JSON object body, within the configured size limit. */
-export function readBody(ctx: APIContext): Promise<Record<string, unknown>> {
-  return readJsonObject(ctx.request, ctx.locals.rt.config.bodyLimitBytes);
+export async function readBody(ctx: APIContext): Promise<Record<string, unknown>> {
+  const { value, text } = await readJsonObject(ctx.request, ctx.locals.rt.config.bodyLimitBytes);
+  sentBodies.set(ctx.request, text);
+  return value;
+}
+
+/** The body `readBody` read, as text ('' for a request whose body was not read). */
+export function sentBody(ctx: APIContext): string {
+  return sentBodies.get(ctx.request) ?? '';
 }
 
 export function userIdOf(ctx: APIContext): number {

@@ -58,7 +58,10 @@ export function errorResponse(err: unknown, log: Logger, context: Record<string,
  * Reads a JSON object body: 415 unless the Content-Type is application/json, 413 past `limit`
  * bytes (checked while streaming, not only by Content-Length), 400 for malformed JSON or a non-object.
  */
-export async function readJsonObject(request: Request, limit: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  request: Request,
+  limit: number,
+): Promise<{ value: Record<string, unknown>; text: string }> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new AppError(
@@ -78,7 +81,7 @@ export async function readJsonObject(request: Request, limit: number): Promise<R
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new AppError('invalid', 'The body must be a JSON object.', { field: 'body' });
   }
-  return value as Record<string, unknown>;
+  return { value: value as Record<string, unknown>, text };
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {

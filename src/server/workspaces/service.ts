@@ -1,6 +1,7 @@
 import type { User } from '../auth/users.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { isPersistenceError } from '../persistence/errors.ts';
+import type { Db } from '../persistence/sqlite-file.ts';
 import type { Runtime } from '../runtime.ts';
 import { createProject, INBOX } from '../tasks/projects.ts';
 import {
@@ -46,17 +47,27 @@ export function discardWorkspaceObject(rt: Runtime, id: string, cause: unknown):
   });
 }
 
-/** A new shared workspace owned by `user`. */
+/**
+ * The first half of creating a shared workspace: refuses early when this instance's copy already
+ * says the owner is at their limit, then creates the object. The second half is
+ * `insertSharedWorkspace`, in a directory write (and `discardWorkspaceObject` if that fails).
+ */
+export async function prepareSharedWorkspace(rt: Runtime, user: User): Promise<string> {
+  rt.engine.directory.read((db) => assertMayOwnAnother(db, user.id, rt.config.quota.workspacesPerAccount));
+  return createWorkspaceObject(rt);
+}
+
+/** The directory row of a shared workspace whose object `prepareSharedWorkspace` made. */
+export function insertSharedWorkspace(db: Db, rt: Runtime, user: User, id: string, name: string): MyWorkspace {
+  assertMayOwnAnother(db, user.id, rt.config.quota.workspacesPerAccount);
+  return insertWorkspace(db, { id, name, personal: false, ownerId: user.id });
+}
+
+/** A new shared workspace owned by `user`: its object first, then its row (see the top of the file). */
 export async function createWorkspace(rt: Runtime, user: User, name: string): Promise<MyWorkspace> {
-  const limit = rt.config.quota.workspacesPerAccount;
-  // Refused before any object is made when this instance's copy already says so; checked again below.
-  rt.engine.directory.read((db) => assertMayOwnAnother(db, user.id, limit));
-  const id = await createWorkspaceObject(rt);
+  const id = await prepareSharedWorkspace(rt, user);
   try {
-    const ws = await rt.engine.directory.write((db) => {
-      assertMayOwnAnother(db, user.id, limit);
-      return insertWorkspace(db, { id, name, personal: false, ownerId: user.id });
-    });
+    const ws = await rt.engine.directory.write((db) => insertSharedWorkspace(db, rt, user, id, name));
     rt.log.info('workspace created', { workspace: id, userId: user.id });
     return ws;
   } catch (err) {
@@ -68,11 +79,18 @@ export async function createWorkspace(rt: Runtime, user: User, name: string): Pr
 /** Deletes a workspace (owners only; not the personal one): its directory row, then its object. */
 export async function deleteWorkspace(rt: Runtime, user: User, workspaceId: string): Promise<void> {
   await rt.engine.directory.write((db) => deleteWorkspaceRow(db, workspaceId, user.id));
-  rt.log.info('workspace deleted', { workspace: workspaceId, userId: user.id });
+  await deleteWorkspaceObject(rt, workspaceId);
+}
+
+/**
+ * The second half of deleting a workspace, once its row is gone: its object, best effort (nobody
+ * can reach it any more; its versions stay in the bucket either way). Harmless to repeat.
+ */
+export async function deleteWorkspaceObject(rt: Runtime, workspaceId: string): Promise<void> {
+  rt.log.info('workspace deleted', { workspace: workspaceId });
   try {
     await rt.engine.deleteWorkspace(workspaceId);
   } catch (err) {
-    // Nobody can reach it any more; its versions stay in the bucket either way.
     rt.log.warn('could not delete the object of a deleted workspace (harmless: nothing points at it)', {
       workspace: workspaceId,
       err,

@@ -1,5 +1,6 @@
 import { acceptInvitation, declineInvitation, listMyInvitations } from '../../workspaces/invitations.ts';
 import { apiRoute, userOf } from '../api.ts';
+import { writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
 
 /** `/api/invitations…`: invitations addressed to the caller's email. */
@@ -22,14 +23,18 @@ export const listMyInvitationsRoute = apiRoute((ctx) => {
 export const acceptInvitationRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const id = ctx.params.id ?? '';
-  const ws = await ctx.locals.rt.engine.directory.write((db) => acceptInvitation(db, id, user));
-  return json({ workspace: { id: ws.id, name: ws.name, role: ws.role, personal: ws.personal } });
+  return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
+    const ws = acceptInvitation(db, id, user);
+    return { status: 200, body: { workspace: { id: ws.id, name: ws.name, role: ws.role, personal: ws.personal } } };
+  });
 });
 
 /** POST /api/invitations/{id}/decline → 204. */
 export const declineInvitationRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const id = ctx.params.id ?? '';
-  await ctx.locals.rt.engine.directory.write((db) => declineInvitation(db, id, user));
-  return new Response(null, { status: 204 });
+  return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
+    declineInvitation(db, id, user);
+    return { status: 204, body: null };
+  });
 });

@@ -1,16 +1,14 @@
-import {
-  createProject,
-  deleteProject,
-  getProject,
-  listProjects,
-  renameProject,
-} from '../../tasks/projects.ts';
+import { createProject, deleteProject, getProject, listProjects, renameProject } from '../../tasks/projects.ts';
 import { parseId, parseProjectName } from '../../tasks/validation.ts';
 import { requireWorkspaceDb } from '../../workspaces/context.ts';
 import { apiRoute, readBody } from '../api.ts';
+import { writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
 
-/** The project API, under `/api/projects` (personal workspace) and `/api/workspaces/{wid}/projects`. */
+/**
+ * The project API, under `/api/projects` (personal workspace) and `/api/workspaces/{wid}/projects`.
+ * Every write is exactly-once with an Idempotency-Key (idempotency.ts).
+ */
 
 /** GET → {projects}, the Inbox first. */
 export const listProjectsRoute = apiRoute((ctx) => {
@@ -22,10 +20,11 @@ export const listProjectsRoute = apiRoute((ctx) => {
 export const createProjectRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const name = parseProjectName((await readBody(ctx)).name);
-  const project = await ws.replica.write((db) =>
-    createProject(db, name, { quota: ctx.locals.rt.config.quota }),
-  );
-  return json(project, 201, { Location: `${ctx.url.pathname.replace(/\/+$/, '')}/${project.id}` });
+  const quota = ctx.locals.rt.config.quota;
+  return writeOnce(ctx, ws.replica, (db) => {
+    const project = createProject(db, name, { quota });
+    return { status: 201, body: project, location: `${ctx.url.pathname.replace(/\/+$/, '')}/${project.id}` };
+  });
 });
 
 export const getProjectRoute = apiRoute((ctx) => {
@@ -39,13 +38,15 @@ export const renameProjectRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
   const name = parseProjectName((await readBody(ctx)).name);
-  return json(await ws.replica.write((db) => renameProject(db, id, name)));
+  return writeOnce(ctx, ws.replica, (db) => ({ status: 200, body: renameProject(db, id, name) }));
 });
 
 /** DELETE → 204; the project's tasks go with it. The Inbox cannot be deleted (400). */
 export const deleteProjectRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
-  await ws.replica.write((db) => deleteProject(db, id));
-  return new Response(null, { status: 204 });
+  return writeOnce(ctx, ws.replica, (db) => {
+    deleteProject(db, id);
+    return { status: 204, body: null };
+  });
 });

@@ -2,11 +2,13 @@ import { createTask, deleteTask, getTask, listTasks, updateTask } from '../../ta
 import { parseId, parseTaskFilter, parseTaskInput } from '../../tasks/validation.ts';
 import { requireWorkspaceDb } from '../../workspaces/context.ts';
 import { apiRoute, readBody, userIdOf } from '../api.ts';
+import { writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
 
 /**
  * The task API, the same under `/api/tasks` (the caller's personal workspace) and
  * `/api/workspaces/{wid}/tasks` (any workspace they belong to): the middleware resolved which.
+ * Every write is exactly-once with an Idempotency-Key (idempotency.ts).
  */
 
 /** GET ?q=&status=&priority=&project=&sort= → {tasks}. */
@@ -21,10 +23,11 @@ export const createTaskRoute = apiRoute(async (ctx) => {
   const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const input = parseTaskInput(await readBody(ctx), { partial: false });
-  const task = await ws.replica.write((db) =>
-    createTask(db, userId, input, { quota: ctx.locals.rt.config.quota }),
-  );
-  return json(task, 201, { Location: `${ctx.url.pathname.replace(/\/+$/, '')}/${task.id}` });
+  const quota = ctx.locals.rt.config.quota;
+  return writeOnce(ctx, ws.replica, (db) => {
+    const task = createTask(db, userId, input, { quota });
+    return { status: 201, body: task, location: `${ctx.url.pathname.replace(/\/+$/, '')}/${task.id}` };
+  });
 });
 
 /** GET → the task; an id of another workspace is 404 like a missing one. */
@@ -40,15 +43,16 @@ export const updateTaskRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
   const patch = parseTaskInput(await readBody(ctx), { partial: true });
-  return json(
-    await ws.replica.write((db) => updateTask(db, userId, id, patch, { quota: ctx.locals.rt.config.quota })),
-  );
+  const quota = ctx.locals.rt.config.quota;
+  return writeOnce(ctx, ws.replica, (db) => ({ status: 200, body: updateTask(db, userId, id, patch, { quota }) }));
 });
 
 /** DELETE → 204. */
 export const deleteTaskRoute = apiRoute(async (ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
-  await ws.replica.write((db) => deleteTask(db, id));
-  return new Response(null, { status: 204 });
+  return writeOnce(ctx, ws.replica, (db) => {
+    deleteTask(db, id);
+    return { status: 204, body: null };
+  });
 });

@@ -2,8 +2,14 @@ import { parseNewEmail } from '../../auth/users.ts';
 import { AppError } from '../../errors.ts';
 import { requireWorkspace } from '../../workspaces/context.ts';
 import { createInvitation, listWorkspaceInvitations } from '../../workspaces/invitations.ts';
-import { createWorkspace, deleteWorkspace } from '../../workspaces/service.ts';
 import {
+  deleteWorkspaceObject,
+  discardWorkspaceObject,
+  insertSharedWorkspace,
+  prepareSharedWorkspace,
+} from '../../workspaces/service.ts';
+import {
+  deleteWorkspaceRow,
   listMembers,
   listMyWorkspaces,
   type MyWorkspace,
@@ -12,6 +18,7 @@ import {
   renameWorkspace,
 } from '../../workspaces/workspaces.ts';
 import { apiRoute, readBody, userOf } from '../api.ts';
+import { replayFromCopy, writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
 
 /** `/api/workspaces…`: the workspaces a user belongs to, their members and invitations. */
@@ -30,9 +37,21 @@ export const listWorkspacesRoute = apiRoute((ctx) => {
 /** POST /api/workspaces {name} → 201 {workspace: {id, name, role}}. */
 export const createWorkspaceRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
+  const { rt } = ctx.locals;
   const name = parseWorkspaceName((await readBody(ctx)).name);
-  const ws = await createWorkspace(ctx.locals.rt, user, name);
-  return json({ workspace: view(ws) }, 201, { Location: `/api/workspaces/${ws.id}` });
+  // A repeat of an Idempotency-Key this instance already sees answered: no new object for it.
+  const replay = replayFromCopy(ctx, rt.engine.directory);
+  if (replay) return replay;
+  const id = await prepareSharedWorkspace(rt, user);
+  try {
+    return await writeOnce(ctx, rt.engine.directory, (db) => {
+      const ws = insertSharedWorkspace(db, rt, user, id, name);
+      return { status: 201, body: { workspace: view(ws) }, location: `/api/workspaces/${ws.id}` };
+    });
+  } catch (err) {
+    discardWorkspaceObject(rt, id, err);
+    throw err;
+  }
 });
 
 /** GET /api/workspaces/{wid} → {workspace}. */
@@ -43,18 +62,22 @@ export const renameWorkspaceRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const name = parseWorkspaceName((await readBody(ctx)).name);
-  const renamed = await ctx.locals.rt.engine.directory.write((db) =>
-    renameWorkspace(db, ws.id, user.id, name),
-  );
-  return json({ workspace: view(renamed) });
+  return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => ({
+    status: 200,
+    body: { workspace: view(renameWorkspace(db, ws.id, user.id, name)) },
+  }));
 });
 
-/** DELETE /api/workspaces/{wid} → 204 (owners; not the personal workspace). */
+/** DELETE /api/workspaces/{wid} → 204 (owners; not the personal workspace): its row, then its object. */
 export const deleteWorkspaceRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
-  await deleteWorkspace(ctx.locals.rt, user, ws.id);
-  return new Response(null, { status: 204 });
+  const res = await writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
+    deleteWorkspaceRow(db, ws.id, user.id);
+    return { status: 204, body: null };
+  });
+  await deleteWorkspaceObject(ctx.locals.rt, ws.id);
+  return res;
 });
 
 /** GET /api/workspaces/{wid}/members → {members: [{userId, email, role}]}. */
@@ -68,11 +91,12 @@ export const removeMemberRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const raw = ctx.params.userId ?? '';
-  if (!/^\d{1,15}$/.test(raw))
-    throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
+  if (!/^\d{1,15}$/.test(raw)) throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
   const target = Number(raw);
-  await ctx.locals.rt.engine.directory.write((db) => removeMember(db, ws.id, user.id, target));
-  return new Response(null, { status: 204 });
+  return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
+    removeMember(db, ws.id, user.id, target);
+    return { status: 204, body: null };
+  });
 });
 
 /** POST /api/workspaces/{wid}/invitations {email} → 201 {invitation: {id, email, workspaceId}} (owners). */
@@ -80,8 +104,10 @@ export const createInvitationRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const email = parseNewEmail((await readBody(ctx)).email);
-  const inv = await ctx.locals.rt.engine.directory.write((db) => createInvitation(db, ws.id, user.id, email));
-  return json({ invitation: { id: inv.id, email: inv.email, workspaceId: inv.workspaceId } }, 201);
+  return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
+    const inv = createInvitation(db, ws.id, user.id, email);
+    return { status: 201, body: { invitation: { id: inv.id, email: inv.email, workspaceId: inv.workspaceId } } };
+  });
 });
 
 /** GET /api/workspaces/{wid}/invitations → {invitations} pending for this workspace. */
