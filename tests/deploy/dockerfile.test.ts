@@ -34,7 +34,7 @@ describe('the Function URL invoke mode, read from Dockerfile.lambda', () => {
     // Without it, a restore longer than Lambda's 10 s init window restarts init, again and again.
     expect(env.get('AWS_LWA_ASYNC_INIT')).toBe('true');
     expect(env.get('AWS_LWA_READINESS_CHECK_PATH')).toBe('/healthz');
-    for (const name of ['CC_DB_PATH', 'CC_LOCAL_STORE_DIR', 'CC_SESSION_KEY_FILE']) {
+    for (const name of ['CC_WORK_DIR', 'CC_LOCAL_STORE_DIR', 'CC_SESSION_KEY_FILE']) {
       expect(env.get(name), name).toMatch(/^\/tmp\//);
     }
   });

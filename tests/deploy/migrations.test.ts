@@ -19,13 +19,19 @@ describe('rollback across a database migration', () => {
   const refusal = async (run: Promise<unknown>) => (await run.catch((e: unknown) => e)) as DeployError;
 
   it('records in each published version the migrations its code knows', async () => {
-    expect(knownMigrations()).toEqual({ app: expect.any(Number) });
+    expect(knownMigrations()).toEqual({
+      app: expect.any(Number),
+      directory: expect.any(Number),
+      workspace: expect.any(Number),
+    });
     await h.deploy(COMMIT_A);
-    expect(description('1')).toMatch(/^[0-9a-f]{12}-20251120T100000Z-x86_64 \(0\.1\.0\) migrations app=\d+$/);
+    expect(description('1')).toMatch(
+      /^[0-9a-f]{12}-20251120T100000Z-x86_64 \(0\.1\.0\) migrations app=\d+,directory=\d+,workspace=\d+$/,
+    );
     expect(parseMigrations(description('1'))).toEqual(knownMigrations());
-    h.migrations = { app: 7, workspace: 2 };
+    h.migrations = { app: 7, directory: 3, workspace: 9 };
     await h.deploy(COMMIT_B);
-    expect(description('2')).toContain(' migrations app=7,workspace=2');
+    expect(description('2')).toContain(' migrations app=7,directory=3,workspace=9');
   });
 
   it('refuses a version that knows fewer migrations than one published since, changing nothing; --force goes', async () => {
