@@ -168,9 +168,11 @@ describeWithDocker('the Lambda image, run with docker', () => {
       const titles = (list.body as { tasks: { title: string }[] }).tasks.map((t) => t.title);
       expect(titles).toContain(title);
 
-      // The operator CLI ships in the image and reaches the same object.
+      // The operator CLI ships in the image and reaches the same objects.
       const info = docker(['exec', second.name, 'node', 'scripts/db.ts', 'info', '--json']);
-      expect(JSON.parse(info)).toMatchObject({ key: 'parity/durability.sqlite' });
+      expect(JSON.parse(info)).toMatchObject({ key: 'parity/directory.sqlite' });
+      const listed = JSON.parse(docker(['exec', second.name, 'node', 'scripts/db.ts', 'list', '--json']));
+      expect(listed.map((o: { kind: string }) => o.kind)).toEqual(['directory', 'workspace']);
     });
   });
 });
