@@ -18,10 +18,11 @@
  *
  * S3: CC_TEST_S3_ENDPOINT and its credentials, as for the tests (the bench makes and deletes a bucket).
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy, type ProxyCounts } from '../tests/support/fault-proxy.ts';
+import type { ProxyCounts } from '../tests/support/fault-proxy.ts';
 import { ApiClient, type ServerProcess, startServer } from '../tests/support/server.ts';
 import { ensureBuilt, printTable } from './lib.ts';
 import {
@@ -86,7 +87,7 @@ const target = readS3Target();
 ensureBuilt();
 const s3 = rawClient(target);
 const bucket = await createBucket(s3, target);
-const proxy = await new FaultProxy(target.endpoint, { latencyMs }).start();
+const proxy = await startProxy(target.endpoint, latencyMs);
 const work = mkdtempSync(join(tmpdir(), 'cc-bench-fleet-'));
 const load = () =>
   loadavg()
@@ -192,7 +193,7 @@ async function measure(layout: Layout, instances: number): Promise<Run> {
     let busy = 0;
     let otherFailures = 0;
     const conflictsBefore = countConflicts(servers);
-    proxy.takeCounts();
+    await proxy.takeCounts();
     const t0 = performance.now();
     const until = t0 + seconds * 1000;
     await Promise.all(
@@ -210,7 +211,7 @@ async function measure(layout: Layout, instances: number): Promise<Run> {
       }),
     );
     const ms = performance.now() - t0;
-    const counts: ProxyCounts = proxy.takeCounts();
+    const counts: ProxyCounts = await proxy.takeCounts();
     let lost = 0;
     for (const [w, id] of workspaces.entries()) {
       const stored = inDatabase(
@@ -242,14 +243,47 @@ async function measure(layout: Layout, instances: number): Promise<Run> {
 /** S3 requests of a board page view (the board of a workspace, revalidated, nothing changed). */
 async function measurePageViews(router: Router, workspace: string): Promise<{ gets: number; puts: number }> {
   const views = 20;
-  proxy.takeCounts();
+  await proxy.takeCounts();
   for (let i = 0; i < views; i++) {
     await router.send((c) =>
       fetch(`${c.base}/w/${workspace}/`, { headers: { cookie: c.cookie } }).then((r) => r.text()),
     );
   }
-  const counts = proxy.takeCounts();
+  const counts = await proxy.takeCounts();
   return { gets: (counts.requests.GET ?? 0) / views, puts: (counts.requests.PUT ?? 0) / views };
+}
+
+/** The latency proxy (bench/latency-proxy.ts) in a child process of its own. */
+async function startProxy(
+  upstream: string,
+  latency: number,
+): Promise<{ url: string; takeCounts(): Promise<ProxyCounts>; close(): Promise<void> }> {
+  const child: ChildProcess = fork(
+    new URL('./latency-proxy.ts', import.meta.url),
+    [upstream, String(latency)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url?: string }) =>
+      m.url ? resolve(m.url) : reject(new Error('no proxy url')),
+    );
+    child.once('exit', (code) => reject(new Error(`the latency proxy exited (${code})`)));
+  });
+  return {
+    url,
+    takeCounts: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { counts: ProxyCounts }) => resolve(m.counts));
+        child.send({ cmd: 'counts' });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
 }
 
 function countConflicts(servers: ServerProcess[]): number {
