@@ -12,7 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './src/server/config.ts';
+import { createCompression } from './src/server/http/compress.ts';
 import { createLogger } from './src/server/log.ts';
 
 const ENTRY = new URL('./dist/server/entry.mjs', import.meta.url);
@@ -38,6 +40,7 @@ process.env.ASTRO_NODE_LOGGING = 'disabled';
 const { handler } = (await import(ENTRY.href)) as {
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
+const compress = createCompression({ clientDir: fileURLToPath(new URL('./dist/client/', import.meta.url)) });
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': [
@@ -85,7 +88,7 @@ const server = http.createServer((req, res) => {
       ...(res.writableFinished ? {} : { aborted: true }),
     });
   });
-  handler(req, res);
+  compress(req, res, () => handler(req, res));
 });
 server.keepAliveTimeout = 65_000;
 
