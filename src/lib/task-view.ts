@@ -6,6 +6,7 @@ import { listProjects, type Project } from '../server/tasks/projects.ts';
 import { listTasks, type Task } from '../server/tasks/tasks.ts';
 import { parseTaskFilter, type TaskFilter } from '../server/tasks/validation.ts';
 import { type FormFailure, settleActions } from './form-state.ts';
+import { setPageStatus } from './page-status.ts';
 import { getCurrentPath } from './urls.ts';
 
 /** The filter form's values as typed (strings), so a bad value is shown back, not silently dropped. */
@@ -81,6 +82,6 @@ export function openTaskPage(Astro: AstroGlobal): Response | TaskPage {
   });
   if (settled.redirect) return Astro.redirect(settled.redirect, 303);
   const view = loadTaskView(Astro.locals.rt, user.id, Astro.url.searchParams);
-  Astro.response.status = settled.status ?? (view.filterError ? 400 : 200);
+  setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
   return { view, failures: settled.failures, here: getCurrentPath(Astro.url) };
 }
