@@ -1,7 +1,13 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { getInbox, getProject } from './projects.ts';
-import type { TaskFilter, TaskInput, TaskPriority, TaskStatus } from './validation.ts';
+import {
+  STATUSES,
+  type TaskFilter,
+  type TaskInput,
+  type TaskPriority,
+  type TaskStatus,
+} from './validation.ts';
 
 export interface Task {
   id: number;
@@ -14,8 +20,28 @@ export interface Task {
   dueDate: string | null;
   createdAt: string;
   updatedAt: string;
-  /** Due before today (UTC) and not done. */
+  /** Due before the user's today and not done. */
   overdue: boolean;
+  /** Due on the user's today and not done. */
+  dueToday: boolean;
+}
+
+/** Which page of a listing, and which calendar day is "today" for the user (YYYY-MM-DD). */
+export interface ListOptions {
+  /** At most this many tasks (default 1000). */
+  limit?: number;
+  /** Skip this many first (default 0). */
+  offset?: number;
+  /** The user's calendar day, for `overdue` and `dueToday` (default: today in UTC). */
+  today?: string;
+}
+
+/** How many of the user's tasks match a filter: in all, per status, and how many are overdue or due today. */
+export interface TaskCounts {
+  total: number;
+  byStatus: Record<TaskStatus, number>;
+  overdue: number;
+  dueToday: number;
 }
 
 interface TaskRow {
@@ -38,12 +64,13 @@ const SELECT = `
 
 const ORDER: Record<TaskFilter['sort'], string> = {
   recent: 't.updated_at DESC, t.id DESC',
-  // Tasks without a due date go last.
-  due: 't.due_date IS NULL, t.due_date ASC, t.id DESC',
+  // Done tasks go last (their dates no longer matter), then tasks without a due date.
+  due: "t.status = 'done', t.due_date IS NULL, t.due_date ASC, t.id DESC",
   priority:
     "CASE t.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.due_date IS NULL, t.due_date, t.id DESC",
 };
 
+/** Today's calendar day in UTC (YYYY-MM-DD): the day used when the user's own is not known. */
 export function today(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
@@ -61,14 +88,17 @@ function toTask(r: TaskRow, todayIso: string): Task {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     overdue: r.due_date !== null && r.due_date < todayIso && r.status !== 'done',
+    dueToday: r.due_date === todayIso && r.status !== 'done',
   };
 }
 
-/** The user's tasks matching `filter`, in the filter's order. At most `limit` (default 1000). */
-export function listTasks(db: Db, userId: number, filter: TaskFilter, limit = 1000): Task[] {
+/** The WHERE clause and parameters that select the user's tasks matching `filter`. */
+function whereOf(userId: number, filter: TaskFilter): { where: string; params: Record<string, unknown> } {
   const where = ['t.user_id = @userId'];
-  const params: Record<string, unknown> = { userId, limit };
-  if (filter.status) {
+  const params: Record<string, unknown> = { userId };
+  if (filter.status === 'open') {
+    where.push("t.status IN ('todo', 'doing')");
+  } else if (filter.status) {
     where.push('t.status = @status');
     params.status = filter.status;
   }
@@ -84,18 +114,69 @@ export function listTasks(db: Db, userId: number, filter: TaskFilter, limit = 10
     where.push("(t.title LIKE @q ESCAPE '\\' OR t.description LIKE @q ESCAPE '\\')");
     params.q = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
-  const rows = db
-    .prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY ${ORDER[filter.sort]} LIMIT @limit`)
-    .all(params) as TaskRow[];
-  const t = today();
-  return rows.map((r) => toTask(r, t));
+  return { where: where.join(' AND '), params };
 }
 
-/** One of the user's tasks; another user's id is not_found, exactly like a missing one. */
-export function getTask(db: Db, userId: number, id: number): Task {
+/**
+ * The user's tasks matching `filter`, in the filter's order: one page of them (`limit`, default
+ * 1000, from `offset`), flagged overdue / due today against `today`.
+ */
+export function listTasks(db: Db, userId: number, filter: TaskFilter, opts: ListOptions = {}): Task[] {
+  const { where, params } = whereOf(userId, filter);
+  const rows = db
+    .prepare(`${SELECT} WHERE ${where} ORDER BY ${ORDER[filter.sort]} LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: opts.limit ?? 1000, offset: opts.offset ?? 0 }) as TaskRow[];
+  const day = opts.today ?? today();
+  return rows.map((r) => toTask(r, day));
+}
+
+/** Counts the user's tasks matching `filter` (the same filter listTasks takes), whatever the page. */
+export function countTasks(db: Db, userId: number, filter: TaskFilter, opts: ListOptions = {}): TaskCounts {
+  const { where, params } = whereOf(userId, filter);
+  const rows = db
+    .prepare(
+      `SELECT t.status AS status, count(*) AS n,
+              coalesce(sum(t.due_date < @today AND t.status != 'done'), 0) AS overdue,
+              coalesce(sum(t.due_date = @today AND t.status != 'done'), 0) AS due_today
+       FROM tasks t WHERE ${where} GROUP BY t.status`,
+    )
+    .all({ ...params, today: opts.today ?? today() }) as {
+    status: TaskStatus;
+    n: number;
+    overdue: number;
+    due_today: number;
+  }[];
+  const counts: TaskCounts = {
+    total: 0,
+    byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>,
+    overdue: 0,
+    dueToday: 0,
+  };
+  for (const r of rows) {
+    counts.byStatus[r.status] = r.n;
+    counts.total += r.n;
+    counts.overdue += r.overdue;
+    counts.dueToday += r.due_today;
+  }
+  return counts;
+}
+
+/** Whether the user's task `id` is among those `filter` selects (e.g. one just added, under a filter). */
+export function matchesFilter(db: Db, userId: number, filter: TaskFilter, id: number): boolean {
+  const { where, params } = whereOf(userId, filter);
+  return (
+    db.prepare(`SELECT 1 FROM tasks t WHERE ${where} AND t.id = @id`).get({ ...params, id }) !== undefined
+  );
+}
+
+/**
+ * One of the user's tasks (flagged against `day`, default today in UTC); another user's id is
+ * not_found, exactly like a missing one.
+ */
+export function getTask(db: Db, userId: number, id: number, day: string = today()): Task {
   const row = db.prepare(`${SELECT} WHERE t.id = ? AND t.user_id = ?`).get(id, userId) as TaskRow | undefined;
   if (!row) throw new AppError('not_found', `Task ${id} was not found.`);
-  return toTask(row, today());
+  return toTask(row, day);
 }
 
 /** Creates a task (in the user's Inbox unless `projectId` names one of their projects). */
