@@ -1,4 +1,5 @@
 import { type ActionAPIContext, defineAction } from 'astro:actions';
+import { withNotice } from '../lib/urls.ts';
 import { clientIp, logIn, sessionCookieOptions, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { formFields, requireUserId, runForm, safeReturnTo } from '../server/http/form.ts';
@@ -38,8 +39,8 @@ export const server = {
   createTask: formAction(async (form, ctx) => {
     const userId = requireUserId(ctx);
     const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
-    await ctx.locals.rt.engine.write((db) => createTask(db, userId, input));
-    return safeReturnTo(form.get('returnTo'), '/');
+    const task = await ctx.locals.rt.engine.write((db) => createTask(db, userId, input));
+    return withNotice(safeReturnTo(form.get('returnTo'), '/'), 'added', task.id);
   }),
 
   updateTask: formAction(async (form, ctx) => {
@@ -49,15 +50,14 @@ export const server = {
     // A form always sends every field: an empty due date means "no due date".
     const input = parseTaskInput(withoutEmpty(fields, ['projectId']), { partial: true });
     await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, input));
-    return safeReturnTo(form.get('returnTo'), '/');
+    return withNotice(safeReturnTo(form.get('returnTo'), '/'), 'saved', id);
   }),
 
   moveTask: formAction(async (form, ctx) => {
     const userId = requireUserId(ctx);
-    const id = parseId(form.get('id'), 'id');
-    const status = parseEnum(form.get('status'), STATUSES, 'status');
+    const { id, status } = parseMove(form);
     await ctx.locals.rt.engine.write((db) => updateTask(db, userId, id, { status }));
-    return safeReturnTo(form.get('returnTo'), '/');
+    return withNotice(safeReturnTo(form.get('returnTo'), '/'), 'moved', id);
   }),
 
   deleteTask: formAction(async (form, ctx) => {
@@ -96,6 +96,16 @@ export const server = {
  */
 function formAction(body: (form: FormData, ctx: ActionAPIContext) => Promise<string>) {
   return defineAction({ accept: 'form', handler: (form, ctx) => runForm(form, () => body(form, ctx)) });
+}
+
+/**
+ * Which task goes where: the board's shared move form sends one `move=ID:STATUS` from the button
+ * pressed; `id` and `status` fields are still read, for a page rendered before that form existed.
+ */
+function parseMove(form: FormData): { id: number; status: (typeof STATUSES)[number] } {
+  const move = form.get('move');
+  const [id, status] = typeof move === 'string' ? move.split(':', 2) : [form.get('id'), form.get('status')];
+  return { id: parseId(id, 'id'), status: parseEnum(status, STATUSES, 'status') };
 }
 
 /** Drops keys whose value is '' (a select left on "any"/"Inbox"). */

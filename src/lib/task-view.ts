@@ -1,13 +1,19 @@
+/**
+ * What the board and the list share: the filter read from the query string, the counts, the
+ * projects, the notice a redirect carried (`?notice=moved&task=7`) and the task it highlights.
+ * board-view.ts and list-view.ts add their own page of cards.
+ */
 import { actions } from 'astro:actions';
 import type { AstroGlobal } from 'astro';
 import { isAppError } from '../server/errors.ts';
-import type { Runtime } from '../server/runtime.ts';
+import type { Db } from '../server/persistence/sqlite-file.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
-import { listTasks, type Task } from '../server/tasks/tasks.ts';
-import { parseTaskFilter, type TaskFilter } from '../server/tasks/validation.ts';
+import { countTasks, getTask, matchesFilter, type Task, type TaskCounts } from '../server/tasks/tasks.ts';
+import { parseTaskFilter, STATUS_LABEL, type TaskFilter } from '../server/tasks/validation.ts';
+import { getUserClock, type UserClock } from './dates.ts';
 import { type FormFailure, settleActions } from './form-state.ts';
 import { setPageStatus } from './page-status.ts';
-import { getCurrentPath } from './urls.ts';
+import { cardId, getReturnPath, NOTICE_PARAM, type NoticeKind, TASK_PARAM } from './urls.ts';
 
 /** The filter form's values as typed (strings), so a bad value is shown back, not silently dropped. */
 export interface FilterValues {
@@ -18,24 +24,49 @@ export interface FilterValues {
   sort: string;
 }
 
-/** What the board and the list render: the user's tasks under the query's filter, and their projects. */
-export interface TaskView {
+/** The filter a board or list page was asked for. */
+export interface TaskQuery {
   values: FilterValues;
   filter: TaskFilter;
   /** Set when the query string held a bad filter; the view then shows every task instead. */
   filterError: string | undefined;
   /** Whether any filter (other than the sort order) narrows the tasks shown. */
   filtered: boolean;
-  tasks: Task[];
-  projects: Project[];
 }
 
-/**
- * Loads a board or list page's data in one read of the database. A malformed filter (e.g. a
- * hand-edited `?status=later`) is reported in `filterError` rather than thrown, so the page can
- * say what is wrong instead of answering 500.
- */
-export function loadTaskView(rt: Runtime, userId: number, params: URLSearchParams): TaskView {
+/** What a redirect after a task form says happened, ready to show. */
+export interface Notice {
+  kind: NoticeKind;
+  task: Task;
+  /** The sentence for the status message, e.g. `Moved “Buy milk” to Done`. */
+  message: string;
+  /** Set when the current filter hides the task: a link that shows it. */
+  showHref: string | undefined;
+}
+
+/** What the board and the list both render above and around their cards. */
+export interface TaskView extends TaskQuery {
+  projects: Project[];
+  /** Counts of every task the filter selects, whatever the page shows. */
+  counts: TaskCounts;
+  notice: Notice | undefined;
+  /** The task the notice is about, when it is one of those shown: its card is highlighted. */
+  highlight: Task | undefined;
+  clock: UserClock;
+}
+
+/** A loaded page of the board or the list, once its forms' results are settled. */
+export interface TaskPage<V extends TaskView> {
+  view: V;
+  /** Failed create/move posts to show again, with what was typed. */
+  failures: Partial<Record<'create' | 'move', FormFailure>>;
+  /** Where this page's forms return to: its path and query, without the last notice. */
+  here: string;
+  pageSize: number;
+}
+
+/** Reads the filter from a query string; a malformed one is reported, not thrown. */
+export function readTaskQuery(params: URLSearchParams): TaskQuery {
   const values: FilterValues = {
     q: params.get('q') ?? '',
     status: params.get('status') ?? '',
@@ -51,29 +82,64 @@ export function loadTaskView(rt: Runtime, userId: number, params: URLSearchParam
     if (!isAppError(err, 'invalid')) throw err;
     filterError = err.message;
   }
-  const { tasks, projects } = rt.engine.read((db) => ({
-    tasks: listTasks(db, userId, filter),
-    projects: listProjects(db, userId),
-  }));
   const filtered = Boolean(filter.q || filter.status || filter.priority || filter.projectId);
-  return { values, filter, filterError, filtered, tasks, projects };
+  return { values, filter, filterError, filtered };
 }
 
-/** What the board and the list render, once their forms' results are settled. */
-export interface TaskPage {
-  view: TaskView;
-  /** Failed create/move posts to show again, with what was typed. */
-  failures: Partial<Record<'create' | 'move', FormFailure>>;
-  /** This page's path and query, where its forms return to. */
-  here: string;
+/**
+ * Loads what board and list share, inside the caller's read of the database: projects, counts,
+ * and the notice of `?notice=…&task=…` (ignored when malformed or about a task that is gone).
+ * `showPath` is the unfiltered view the notice's "show it" link goes to.
+ */
+export function loadSharedView(
+  db: Db,
+  userId: number,
+  query: TaskQuery,
+  params: URLSearchParams,
+  clock: UserClock,
+  showPath: (query: string) => string,
+): TaskView {
+  const projects = listProjects(db, userId);
+  const counts = countTasks(db, userId, query.filter, { today: clock.today });
+  const taskId = Number(params.get(TASK_PARAM));
+  let task: Task | undefined;
+  if (Number.isSafeInteger(taskId) && taskId > 0) {
+    try {
+      task = getTask(db, userId, taskId, clock.today);
+    } catch (err) {
+      if (!isAppError(err, 'not_found')) throw err;
+    }
+  }
+  const visible = task !== undefined && matchesFilter(db, userId, query.filter, task.id);
+  const kind = params.get(NOTICE_PARAM);
+  const notice: Notice | undefined =
+    task && (kind === 'added' || kind === 'moved' || kind === 'saved')
+      ? {
+          kind,
+          task,
+          message: noticeMessage(kind, task),
+          showHref: visible ? undefined : `${showPath(`${TASK_PARAM}=${task.id}`)}#${cardId(task.id)}`,
+        }
+      : undefined;
+  return { ...query, projects, counts, notice, highlight: visible ? task : undefined, clock };
+}
+
+function noticeMessage(kind: NoticeKind, task: Task): string {
+  const status = STATUS_LABEL[task.status];
+  if (kind === 'added') return `Added “${task.title}” to ${status}`;
+  if (kind === 'moved') return `Moved “${task.title}” to ${status}`;
+  return `Saved “${task.title}”`;
 }
 
 /**
  * The board's and the list's shared start: a successful create or move redirects (POST → 303 →
- * GET), otherwise the page's data is loaded and the response status set (the failed form's, 400 for
- * a bad filter, else 200). Returns the redirect Response when there is one.
+ * GET), otherwise `load` reads the page's data and the response status is set (the failed form's,
+ * 400 for a bad filter, else 200). Returns the redirect Response when there is one.
  */
-export function openTaskPage(Astro: AstroGlobal): Response | TaskPage {
+export function openTaskPage<V extends TaskView>(
+  Astro: AstroGlobal,
+  load: (ctx: { userId: number; clock: UserClock; pageSize: number; here: string }) => V,
+): Response | TaskPage<V> {
   const user = Astro.locals.user;
   if (!user) return Astro.redirect('/login', 303);
   const settled = settleActions({
@@ -81,7 +147,9 @@ export function openTaskPage(Astro: AstroGlobal): Response | TaskPage {
     move: Astro.getActionResult(actions.moveTask),
   });
   if (settled.redirect) return Astro.redirect(settled.redirect, 303);
-  const view = loadTaskView(Astro.locals.rt, user.id, Astro.url.searchParams);
+  const here = getReturnPath(Astro.url);
+  const pageSize = Astro.locals.rt.config.pageSize;
+  const view = load({ userId: user.id, clock: getUserClock(Astro), pageSize, here });
   setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
-  return { view, failures: settled.failures, here: getCurrentPath(Astro.url) };
+  return { view, failures: settled.failures, here, pageSize };
 }

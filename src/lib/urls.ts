@@ -1,17 +1,57 @@
 /**
- * Paths the pages build: where a form posts, where it comes back to, links that keep the filters.
- * Every `returnTo`/`back` value is checked again on the server (safeReturnTo), so these only need
- * to produce good paths, not defend against bad ones.
+ * Every in-app URL the pages build: the pages themselves, where a form posts, where it comes back
+ * to, links that keep the filters, "Show more" and page links, and the notice a redirect carries.
+ * One place, so a prefix for every path (e.g. a workspace) is one change. Every `returnTo`/`back`
+ * value is checked again on the server (safeReturnTo), so these only need to produce good paths,
+ * not defend against bad ones.
  */
+import type { TaskStatus } from '../server/tasks/validation.ts';
 
 const ACTION_PARAM = '_action';
+
+/** The query parameters that choose which tasks a board or list shows (kept when switching view). */
+export const FILTER_PARAMS = ['q', 'status', 'priority', 'project', 'sort'] as const;
+
+/** What a redirect after a task form says happened (shown once as a status message). */
+export type NoticeKind = 'added' | 'moved' | 'saved';
+export const NOTICE_PARAM = 'notice';
+/** The task a notice is about: highlighted, and shown even when it is beyond the page. */
+export const TASK_PARAM = 'task';
+/** The list's page number. */
+export const PAGE_PARAM = 'page';
+
+/** The app's pages. */
+export const paths = {
+  board: (query = ''): string => withQuery('/', query),
+  list: (query = ''): string => withQuery('/list', query),
+  projects: (): string => '/projects',
+  project: (id: number): string => paths.board(`project=${id}`),
+  projectDelete: (id: number): string => `/projects/${id}/delete`,
+  /** A task's page; `back` is where its "Back" link and its forms return to. */
+  task: (id: number, back = '/'): string => withBack(`/tasks/${id}`, back),
+  taskDelete: (id: number, back = '/'): string => withBack(`/tasks/${id}/delete`, back),
+};
+
+/** The element id of a task's card, the fragment a redirect lands on. */
+export function cardId(taskId: number): string {
+  return `task-${taskId}`;
+}
 
 /** The current page's path and query, without Astro's `_action` parameter. */
 export function getCurrentPath(url: URL): string {
   const params = new URLSearchParams(url.search);
   params.delete(ACTION_PARAM);
-  const query = params.toString();
-  return query ? `${url.pathname}?${query}` : url.pathname;
+  return withQuery(url.pathname, params.toString());
+}
+
+/**
+ * Where a task page's forms come back to: the current path and query without the one-off notice
+ * of the last redirect (so it is not repeated after the next form).
+ */
+export function getReturnPath(url: URL): string {
+  const params = new URLSearchParams(url.search);
+  for (const p of [ACTION_PARAM, NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  return withQuery(url.pathname, params.toString());
 }
 
 /**
@@ -30,4 +70,56 @@ export function getActionUrl(path: string, action: { toString(): string }): stri
 /** `path` with `?back=<from>` so the next page can offer a way back to where the user was. */
 export function withBack(path: string, from: string): string {
   return from === '/' ? path : `${path}?back=${encodeURIComponent(from)}`;
+}
+
+/**
+ * Where a redirect after a task form goes: `path` plus what happened to which task, e.g.
+ * `/?q=milk&notice=moved&task=7#task-7`. The page reads it back to highlight the card and say
+ * where it went; nothing about it is stored. After a move or a save the fragment brings the card
+ * into view (with or without JavaScript); after adding, the page puts the cursor back in Title.
+ */
+export function withNotice(path: string, kind: NoticeKind, taskId: number): string {
+  const [pathname = '/', query = ''] = path.split('#', 1)[0]?.split('?', 2) ?? [];
+  const params = new URLSearchParams(query);
+  params.delete(ACTION_PARAM);
+  params.set(NOTICE_PARAM, kind);
+  params.set(TASK_PARAM, String(taskId));
+  const fragment = kind === 'added' ? '' : `#${cardId(taskId)}`;
+  return `${pathname}?${params.toString()}${fragment}`;
+}
+
+/** Only the filter parameters of `url`'s query (for the Board/List switch and "Clear"). */
+export function filterQuery(url: URL): string {
+  const params = new URLSearchParams();
+  for (const p of FILTER_PARAMS) {
+    const v = url.searchParams.get(p);
+    if (v) params.set(p, v);
+  }
+  return params.toString();
+}
+
+/**
+ * The board with one column showing `shown` cards, landing on the first card not shown before
+ * (`firstNewId`), every other parameter kept.
+ */
+export function showMoreHref(here: string, status: TaskStatus, shown: number, firstNewId?: number): string {
+  const [pathname = '/', query = ''] = here.split('?', 2);
+  const params = new URLSearchParams(query);
+  for (const p of [NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  params.set(status, String(shown));
+  return `${withQuery(pathname, params.toString())}${firstNewId ? `#${cardId(firstNewId)}` : ''}`;
+}
+
+/** The list at page `page` (1-based), every other parameter kept. */
+export function pageHref(here: string, page: number): string {
+  const [pathname = '/list', query = ''] = here.split('?', 2);
+  const params = new URLSearchParams(query);
+  for (const p of [NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  if (page <= 1) params.delete(PAGE_PARAM);
+  else params.set(PAGE_PARAM, String(page));
+  return withQuery(pathname, params.toString());
+}
+
+function withQuery(pathname: string, query: string): string {
+  return query ? `${pathname}?${query}` : pathname;
 }

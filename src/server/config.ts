@@ -39,6 +39,10 @@ export interface Config {
   bodyLimitBytes: number;
   loginRateLimit: { perIp: number; perAccount: number; windowMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Cards a board column or a list page shows before "Show more" / the next page. */
+  pageSize: number;
+  /** The IANA time zone whose calendar day counts as "today" for a browser that has not said its own. */
+  defaultTimeZone: string;
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
   runtime: 'node' | 'container' | 'lambda';
 }
@@ -98,6 +102,13 @@ export function loadConfig(env: Env = process.env): Config {
       'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     );
   }
+  const defaultTimeZone = r.string('CC_DEFAULT_TIME_ZONE', 'UTC');
+  if (!isTimeZone(defaultTimeZone)) {
+    throw new ConfigError(
+      'CC_DEFAULT_TIME_ZONE',
+      `"${defaultTimeZone}" is not an IANA time zone, e.g. UTC or Europe/Paris`,
+    );
+  }
   return {
     port: r.int('PORT', 4321, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
@@ -114,10 +125,23 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: r.int('CC_LOGIN_LIMIT_WINDOW_MS', 900_000, 1000, 86_400_000),
     },
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    pageSize: r.int('CC_PAGE_SIZE', 30, 5, 500),
+    defaultTimeZone,
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'
       : r.oneOf('CC_RUNTIME', ['node', 'container', 'lambda'] as const, 'node'),
   };
+}
+
+/** Whether `name` is a time zone this runtime knows (`UTC`, `Europe/Paris`, …). */
+export function isTimeZone(name: string): boolean {
+  if (name.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 class Reader {

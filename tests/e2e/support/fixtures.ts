@@ -66,6 +66,7 @@ export interface NewTask {
 /** Adds a task from the form on the current board or list page and waits for its card. */
 export async function addTask(page: Page, task: NewTask): Promise<void> {
   const form = page.locator('form.task-form--create');
+  await openFolded(page, form.getByLabel('Title'), 'Add task');
   await form.getByLabel('Title').fill(task.title);
   if (task.description || task.priority || task.dueDate || task.project || task.status) {
     const details = form.locator('details');
@@ -79,7 +80,17 @@ export async function addTask(page: Page, task: NewTask): Promise<void> {
     if (task.project) await form.getByLabel('Project').selectOption({ label: task.project });
   }
   await form.getByRole('button', { name: 'Add task' }).click();
-  await expect(taskCard(page, task.title)).toBeVisible();
+  await expect(taskCard(page, task.title)).toBeAttached();
+}
+
+/**
+ * On a phone the new-task form and the filters are folded behind "Add task" and "Filters"; opens
+ * the one holding `field` when it is hidden (a link without JavaScript, a toggle button with it).
+ */
+export async function openFolded(page: Page, field: Locator, toggle: 'Add task' | 'Filters'): Promise<void> {
+  if (await field.isVisible()) return;
+  await page.locator('.controls-toggles').getByText(toggle, { exact: true }).click();
+  await expect(field).toBeVisible();
 }
 
 /** The card (board or list) whose title is exactly `title`. */
