@@ -73,9 +73,23 @@ export function formatInstant(iso: string, clock: UserClock): string {
   }).format(date);
 }
 
+const locales = new Map<string, string>();
+
 /** The first language of an Accept-Language header that Intl can format dates in. */
 export function pickLocale(acceptLanguage: string | null): string {
-  const tags = (acceptLanguage ?? '')
+  const header = acceptLanguage ?? '';
+  let locale = locales.get(header);
+  if (locale === undefined) {
+    locale = firstSupportedLocale(header);
+    // Browsers send a handful of distinct headers; a stranger's flood only empties the cache.
+    if (locales.size > 500) locales.clear();
+    locales.set(header, locale);
+  }
+  return locale;
+}
+
+function firstSupportedLocale(acceptLanguage: string): string {
+  const tags = acceptLanguage
     .split(',')
     .map((part) => {
       const [tag = '', ...params] = part.trim().split(';');
@@ -121,11 +135,19 @@ export interface ClockSource {
   locals: App.Locals;
 }
 
+// The layout and the page both ask; one request has one clock.
+const clocks = new WeakMap<Request, UserClock>();
+
 /** The user's clock for this request (see readUserClock). */
 export function getUserClock(ctx: ClockSource): UserClock {
-  return readUserClock(
-    ctx.cookies.get(TIME_ZONE_COOKIE)?.value,
-    ctx.request.headers.get('accept-language'),
-    ctx.locals.rt.config.defaultTimeZone,
-  );
+  let clock = clocks.get(ctx.request);
+  if (!clock) {
+    clock = readUserClock(
+      ctx.cookies.get(TIME_ZONE_COOKIE)?.value,
+      ctx.request.headers.get('accept-language'),
+      ctx.locals.rt.config.defaultTimeZone,
+    );
+    clocks.set(ctx.request, clock);
+  }
+  return clock;
 }

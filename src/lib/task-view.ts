@@ -3,17 +3,14 @@
  * projects, the notice a redirect carried (`?notice=moved&task=7`) and the task it highlights.
  * board-view.ts and list-view.ts add their own page of cards.
  */
-import { actions } from 'astro:actions';
-import type { AstroGlobal } from 'astro';
 import { isAppError } from '../server/errors.ts';
 import type { Db } from '../server/persistence/sqlite-file.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
 import { countTasks, getTask, matchesFilter, type Task, type TaskCounts } from '../server/tasks/tasks.ts';
 import { parseTaskFilter, STATUS_LABEL, type TaskFilter } from '../server/tasks/validation.ts';
-import { getUserClock, type UserClock } from './dates.ts';
-import { type FormFailure, settleActions } from './form-state.ts';
-import { setPageStatus } from './page-status.ts';
-import { cardId, getReturnPath, NOTICE_PARAM, type NoticeKind, TASK_PARAM } from './urls.ts';
+import type { UserClock } from './dates.ts';
+import type { FormFailure } from './form-state.ts';
+import { cardId, NOTICE_PARAM, type NoticeKind, TASK_PARAM } from './urls.ts';
 
 /** The filter form's values as typed (strings), so a bad value is shown back, not silently dropped. */
 export interface FilterValues {
@@ -129,27 +126,4 @@ function noticeMessage(kind: NoticeKind, task: Task): string {
   if (kind === 'added') return `Added “${task.title}” to ${status}`;
   if (kind === 'moved') return `Moved “${task.title}” to ${status}`;
   return `Saved “${task.title}”`;
-}
-
-/**
- * The board's and the list's shared start: a successful create or move redirects (POST → 303 →
- * GET), otherwise `load` reads the page's data and the response status is set (the failed form's,
- * 400 for a bad filter, else 200). Returns the redirect Response when there is one.
- */
-export function openTaskPage<V extends TaskView>(
-  Astro: AstroGlobal,
-  load: (ctx: { userId: number; clock: UserClock; pageSize: number; here: string }) => V,
-): Response | TaskPage<V> {
-  const user = Astro.locals.user;
-  if (!user) return Astro.redirect('/login', 303);
-  const settled = settleActions({
-    create: Astro.getActionResult(actions.createTask),
-    move: Astro.getActionResult(actions.moveTask),
-  });
-  if (settled.redirect) return Astro.redirect(settled.redirect, 303);
-  const here = getReturnPath(Astro.url);
-  const pageSize = Astro.locals.rt.config.pageSize;
-  const view = load({ userId: user.id, clock: getUserClock(Astro), pageSize, here });
-  setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
-  return { view, failures: settled.failures, here, pageSize };
 }

@@ -9,9 +9,9 @@
  *    declares a length under MIN_BYTES.
  * 3. Every compressible response says `Vary: Accept-Encoding`, compressed or not, so a shared cache
  *    never hands Brotli to a client that cannot read it.
- * 4. A streamed page stays streamed: what the app wrote is flushed out of the compressor once per
- *    turn of the event loop (not per write, which would cost most of the ratio), so the `<head>`
- *    leaves as soon as Astro pauses, exactly as it does uncompressed.
+ * 4. A streamed page stays streamed: what the app wrote is compressed and flushed once per turn
+ *    of the event loop (not per write, which would cost most of the ratio and a thread-pool round
+ *    trip per chunk), so the `<head>` leaves as soon as Astro pauses, as it does uncompressed.
  * 5. Static files built with `.br`/`.gz` siblings (see precompressed.ts) are sent as they are,
  *    never compressed again at request time.
  */
@@ -112,6 +112,10 @@ export function compressResponse(
   let decided = false;
   let knownLength: number | undefined;
   let zipped: ReturnType<typeof createGzip> | undefined;
+  // What the app wrote since the last flush, compressed in one piece: Astro writes a page in many
+  // small chunks, and each write to a zlib stream is a round trip to the thread pool.
+  let pending: Buffer[] = [];
+  let callbacks: WriteCallback[] = [];
   let flushQueued = false;
 
   const decide = () => {
@@ -147,14 +151,39 @@ export function compressResponse(
     zipped = z;
   };
 
+  /** Hands what is pending to the compressor (and `end`s it when `last`). */
+  const drainPending = (z: NonNullable<typeof zipped>, last: boolean) => {
+    const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+    const done = callbacks;
+    pending = [];
+    callbacks = [];
+    const after = (err?: Error | null) => {
+      for (const cb of done) cb(err);
+    };
+    if (last) z.end(body, () => after());
+    else if (body.length > 0) z.write(body, after);
+  };
+
   const queueFlush = () => {
     if (flushQueued) return;
     flushQueued = true;
     setImmediate(() => {
       flushQueued = false;
-      if (zipped && !zipped.writableEnded && !zipped.destroyed) zipped.flush();
+      const z = zipped;
+      if (!z || z.writableEnded || z.destroyed || pending.length === 0) return;
+      drainPending(z, false);
+      z.flush();
     });
   };
+
+  const toBuffer = (chunk: unknown, encoding?: unknown): Buffer =>
+    typeof chunk === 'string'
+      ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : Buffer.from(
+          (chunk as Uint8Array).buffer,
+          (chunk as Uint8Array).byteOffset,
+          (chunk as Uint8Array).byteLength,
+        );
 
   res.writeHead = ((...args: unknown[]) => {
     if (decided) return writeHead(...args);
@@ -179,9 +208,12 @@ export function compressResponse(
   res.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
     if (!decided) res.writeHead(res.statusCode);
     if (!zipped) return write(chunk, ...rest);
-    const ok = zipped.write(chunk as Buffer, ...(rest as [BufferEncoding, WriteCallback]));
+    if (zipped.writableEnded) return false;
+    pending.push(toBuffer(chunk, rest[0]));
+    const callback = rest.find((a): a is WriteCallback => typeof a === 'function');
+    if (callback) callbacks.push(callback);
     queueFlush();
-    return ok;
+    return !zipped.isPaused();
   }) as ServerResponse['write'];
 
   res.end = ((...args: unknown[]): ServerResponse => {
@@ -193,11 +225,11 @@ export function compressResponse(
       res.writeHead(res.statusCode);
     }
     if (!zipped) return end(...args);
+    if (zipped.writableEnded) return res;
     const callback = args.find((a): a is () => void => typeof a === 'function');
     if (callback) res.once('finish', callback);
-    const chunkEncoding = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined;
-    if (chunk !== undefined && chunk !== null) zipped.end(chunk as Buffer, chunkEncoding as BufferEncoding);
-    else zipped.end();
+    if (chunk !== undefined && chunk !== null) pending.push(toBuffer(chunk, args[1]));
+    drainPending(zipped, true);
     return res;
   }) as ServerResponse['end'];
 }

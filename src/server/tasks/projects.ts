@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
+import { statement } from './statements.ts';
 
 export interface Project {
   id: number;
@@ -43,9 +44,10 @@ function toProject(r: ProjectRow): Project {
 
 /** The user's projects, Inbox first, then by name. */
 export function listProjects(db: Db, userId: number): Project[] {
-  const rows = db
-    .prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`)
-    .all(userId) as ProjectRow[];
+  const rows = statement(
+    db,
+    `${SELECT} WHERE p.user_id = ? ORDER BY p.is_inbox DESC, p.name COLLATE NOCASE`,
+  ).all(userId) as ProjectRow[];
   return rows.map(toProject);
 }
 

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { getInbox, getProject } from './projects.ts';
+import { statement } from './statements.ts';
 import {
   STATUSES,
   type TaskFilter,
@@ -123,9 +124,10 @@ function whereOf(userId: number, filter: TaskFilter): { where: string; params: R
  */
 export function listTasks(db: Db, userId: number, filter: TaskFilter, opts: ListOptions = {}): Task[] {
   const { where, params } = whereOf(userId, filter);
-  const rows = db
-    .prepare(`${SELECT} WHERE ${where} ORDER BY ${ORDER[filter.sort]} LIMIT @limit OFFSET @offset`)
-    .all({ ...params, limit: opts.limit ?? 1000, offset: opts.offset ?? 0 }) as TaskRow[];
+  const rows = statement(
+    db,
+    `${SELECT} WHERE ${where} ORDER BY ${ORDER[filter.sort]} LIMIT @limit OFFSET @offset`,
+  ).all({ ...params, limit: opts.limit ?? 1000, offset: opts.offset ?? 0 }) as TaskRow[];
   const day = opts.today ?? today();
   return rows.map((r) => toTask(r, day));
 }
@@ -133,14 +135,13 @@ export function listTasks(db: Db, userId: number, filter: TaskFilter, opts: List
 /** Counts the user's tasks matching `filter` (the same filter listTasks takes), whatever the page. */
 export function countTasks(db: Db, userId: number, filter: TaskFilter, opts: ListOptions = {}): TaskCounts {
   const { where, params } = whereOf(userId, filter);
-  const rows = db
-    .prepare(
-      `SELECT t.status AS status, count(*) AS n,
+  const rows = statement(
+    db,
+    `SELECT t.status AS status, count(*) AS n,
               coalesce(sum(t.due_date < @today AND t.status != 'done'), 0) AS overdue,
               coalesce(sum(t.due_date = @today AND t.status != 'done'), 0) AS due_today
        FROM tasks t WHERE ${where} GROUP BY t.status`,
-    )
-    .all({ ...params, today: opts.today ?? today() }) as {
+  ).all({ ...params, today: opts.today ?? today() }) as {
     status: TaskStatus;
     n: number;
     overdue: number;
@@ -165,7 +166,7 @@ export function countTasks(db: Db, userId: number, filter: TaskFilter, opts: Lis
 export function matchesFilter(db: Db, userId: number, filter: TaskFilter, id: number): boolean {
   const { where, params } = whereOf(userId, filter);
   return (
-    db.prepare(`SELECT 1 FROM tasks t WHERE ${where} AND t.id = @id`).get({ ...params, id }) !== undefined
+    statement(db, `SELECT 1 FROM tasks t WHERE ${where} AND t.id = @id`).get({ ...params, id }) !== undefined
   );
 }
 
@@ -174,7 +175,9 @@ export function matchesFilter(db: Db, userId: number, filter: TaskFilter, id: nu
  * not_found, exactly like a missing one.
  */
 export function getTask(db: Db, userId: number, id: number, day: string = today()): Task {
-  const row = db.prepare(`${SELECT} WHERE t.id = ? AND t.user_id = ?`).get(id, userId) as TaskRow | undefined;
+  const row = statement(db, `${SELECT} WHERE t.id = ? AND t.user_id = ?`).get(id, userId) as
+    | TaskRow
+    | undefined;
   if (!row) throw new AppError('not_found', `Task ${id} was not found.`);
   return toTask(row, day);
 }
