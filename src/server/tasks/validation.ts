@@ -13,7 +13,7 @@ export type TaskSort = (typeof SORTS)[number];
 export const STATUS_LABEL: Record<TaskStatus, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
 export const STATUS_FILTER_LABEL: Record<StatusFilter, string> = {
   ...STATUS_LABEL,
-  open: 'Open (To do + Doing)',
+  open: 'Open (not done)',
 };
 export const PRIORITY_LABEL: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
 
