@@ -18,6 +18,8 @@ export interface UserClock {
   today: string;
   /** Whether the time zone came from the browser (otherwise it is the server's default). */
   fromBrowser: boolean;
+  /** The zone's offset now, as the browser's `Date#getTimezoneOffset` counts it (UTC+1 is -60). */
+  utcOffset: number;
 }
 
 /**
@@ -32,14 +34,32 @@ export function readUserClock(
   now: Date = new Date(),
 ): UserClock {
   const locale = pickLocale(acceptLanguage);
+  const clockIn = (timeZone: string, fromBrowser: boolean): UserClock => ({
+    timeZone,
+    locale,
+    today: dayIn(timeZone, now),
+    fromBrowser,
+    utcOffset: utcOffsetOf(timeZone, now),
+  });
   if (cookieValue && cookieValue.length <= 64) {
     try {
-      return { timeZone: cookieValue, locale, today: dayIn(cookieValue, now), fromBrowser: true };
+      return clockIn(cookieValue, true);
     } catch {
       // Not a time zone this runtime knows (a stale or hand-made cookie): use the default.
     }
   }
-  return { timeZone: defaultTimeZone, locale, today: dayIn(defaultTimeZone, now), fromBrowser: false };
+  return clockIn(defaultTimeZone, false);
+}
+
+/** Minutes to add to the time in `timeZone` to get UTC, at `now` (UTC+1 gives -60, like getTimezoneOffset). */
+export function utcOffsetOf(timeZone: string, now: Date = new Date()): number {
+  const name = formatter('en-US', timeZone, { timeZoneName: 'longOffset' })
+    .formatToParts(now)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
+  if (!m) return 0;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  return m[1] === '+' ? 0 - minutes : minutes;
 }
 
 /** The calendar day (YYYY-MM-DD) it is at `now` in `timeZone`. */

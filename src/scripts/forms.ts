@@ -134,10 +134,13 @@ export function applyFiltersOnChange(): void {
  * them without JavaScript; here they become toggle buttons that open and close them in place.
  */
 export function enhanceToggles(): void {
-  // From here on the class alone opens a section (phone.css): `:target` cannot be undone in place.
-  document.documentElement.classList.add('js');
+  // Opened by the address (`#filters`)? From here on the class alone opens a section (phone.css):
+  // `:target` cannot be undone in place. (Only then: the class restyles the whole page.)
   const targeted = location.hash ? document.getElementById(location.hash.slice(1)) : null;
-  if (targeted?.classList.contains('foldable')) targeted.classList.add('foldable--open');
+  if (targeted?.classList.contains('foldable')) {
+    targeted.classList.add('foldable--open');
+    document.documentElement.classList.add('js');
+  }
   for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-toggle]')) {
     const section = document.getElementById(link.dataset.toggle ?? '');
     if (!section) continue;

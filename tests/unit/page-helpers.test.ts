@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { boardStatuses, MAX_SHOWN, shownFor } from '../../src/lib/board-view.ts';
-import { dayIn, formatDueDate, formatInstant, pickLocale, readUserClock } from '../../src/lib/dates.ts';
+import {
+  dayIn,
+  formatDueDate,
+  formatInstant,
+  pickLocale,
+  readUserClock,
+  utcOffsetOf,
+} from '../../src/lib/dates.ts';
 import { markMatches } from '../../src/lib/highlight.ts';
 import { pageFor } from '../../src/lib/list-view.ts';
 import {
@@ -46,6 +53,15 @@ describe("the user's clock", () => {
     expect(formatDueDate('2026-03-02', us)).toBe('Mon, Mar 2');
     expect(formatDueDate('2026-03-02', gb)).toBe('Mon 2 Mar');
     expect(formatDueDate('2027-03-02', gb)).toBe('2 Mar 2027');
+  });
+
+  it('gives the zone offset the way the browser counts it, so the page script can compare', () => {
+    expect(utcOffsetOf('UTC', late)).toBe(0);
+    expect(utcOffsetOf('Asia/Tokyo', late)).toBe(-540);
+    expect(utcOffsetOf('Asia/Kolkata', late)).toBe(-330);
+    expect(utcOffsetOf('America/New_York', new Date('2026-01-15T12:00:00Z'))).toBe(300);
+    expect(utcOffsetOf('America/New_York', new Date('2026-07-15T12:00:00Z'))).toBe(240);
+    expect(readUserClock('Asia/Tokyo', null, 'UTC', late).utcOffset).toBe(-540);
   });
 
   it('shows instants in the user time zone', () => {

@@ -89,7 +89,10 @@ export async function addTask(page: Page, task: NewTask): Promise<void> {
  */
 export async function openFolded(page: Page, field: Locator, toggle: 'Add task' | 'Filters'): Promise<void> {
   if (await field.isVisible()) return;
-  await page.locator('.controls-toggles').getByText(new RegExp(`^${toggle}`)).click();
+  await page
+    .locator('.controls-toggles')
+    .getByText(new RegExp(`^${toggle}`))
+    .click();
   await expect(field).toBeVisible();
 }
 
