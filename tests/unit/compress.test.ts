@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, createBrotliDecompress, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCompression, isCompressible, negotiateEncoding } from '../../src/server/http/compress.ts';
+import { createCompression } from '../../src/server/http/compress.ts';
+import { isCompressible, negotiateEncoding } from '../../src/server/http/encoding.ts';
 import { precompressDir } from '../../src/server/http/precompressed.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -137,7 +138,20 @@ describe('compressing what the app writes', () => {
     };
     const small = await get('/', { 'accept-encoding': 'br' });
     expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.headers.vary).toBe('Accept-Encoding');
     expect(small.body.toString()).toBe('short and sweet');
+
+    // A short body written in pieces (as Astro writes an API answer): sent whole, with its length.
+    handler = (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.write('{"error":');
+      res.end('{"code":"unauthorized"}}');
+    };
+    const json = await get('/api', { 'accept-encoding': 'br' });
+    expect(json.status).toBe(401);
+    expect(json.headers['content-encoding']).toBeUndefined();
+    expect(json.headers['content-length']).toBe('33');
+    expect(JSON.parse(json.body.toString())).toEqual({ error: { code: 'unauthorized' } });
 
     const png = Buffer.alloc(5000, 7);
     handler = (_req, res) => {

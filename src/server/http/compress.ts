@@ -6,7 +6,7 @@
  * 1. Brotli, else gzip, chosen by the request's Accept-Encoding; identity when it allows neither.
  * 2. Only text-like bodies (HTML, JSON, CSS, JavaScript, SVG, plain text) are compressed, and not
  *    when the response is already encoded, says `no-transform`, has no body (HEAD, 204, 304) or
- *    declares a length under MIN_BYTES.
+ *    is shorter than MIN_BYTES (its headers wait until that is known; then it gets a length).
  * 3. Every compressible response says `Vary: Accept-Encoding`, compressed or not, so a shared cache
  *    never hands Brotli to a client that cannot read it.
  * 4. A streamed page stays streamed: what the app wrote is compressed and flushed once per turn
@@ -17,9 +17,8 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import { type Encoding, isCompressible, negotiateEncoding, varyOnEncoding } from './encoding.ts';
 import { indexPrecompressed, servePrecompressed } from './precompressed.ts';
-
-export type Encoding = 'br' | 'gzip';
 
 /** Bodies shorter than this (when their length is known up front) are not worth a compressor. */
 export const MIN_BYTES = 1024;
@@ -29,50 +28,9 @@ export const MIN_BYTES = 1024;
  * fraction of its CPU (static files get 11, once, at build time).
  */
 const BROTLI_QUALITY = 5;
+/** A 256 KB window: pages are smaller, and a smaller encoder costs half as much to set up. */
+const BROTLI_WINDOW_BITS = 18;
 const GZIP_LEVEL = 6;
-
-const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|manifest\+json)|image\/svg\+xml)/i;
-
-/** Whether a Content-Type names a body worth compressing (text, JSON, JavaScript, SVG). */
-export function isCompressible(contentType: unknown): boolean {
-  return typeof contentType === 'string' && COMPRESSIBLE.test(contentType.trim());
-}
-
-/**
- * The encoding to answer with for an Accept-Encoding header: `br` when the client takes it at least
- * as gladly as gzip, else `gzip`, else undefined (identity). Honours q-values and `*`.
- */
-export function negotiateEncoding(header: string | string[] | undefined): Encoding | undefined {
-  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
-  const q = new Map<string, number>();
-  for (const part of value.split(',')) {
-    const [token = '', ...params] = part.trim().toLowerCase().split(';');
-    if (!token) continue;
-    let weight = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split('=');
-      if (k === 'q') weight = Number(v);
-    }
-    q.set(token, Number.isFinite(weight) ? Math.min(Math.max(weight, 0), 1) : 0);
-  }
-  const any = q.get('*');
-  const br = q.get('br') ?? any ?? 0;
-  const gzip = q.get('gzip') ?? q.get('x-gzip') ?? any ?? 0;
-  if (br > 0 && br >= gzip) return 'br';
-  if (gzip > 0) return 'gzip';
-  return undefined;
-}
-
-/** Adds `Accept-Encoding` to the response's Vary header unless it is already there (or `*`). */
-export function varyOnEncoding(res: ServerResponse): void {
-  const current = res.getHeader('vary');
-  const list = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.some((v) => v === '*' || v.toLowerCase() === 'accept-encoding')) return;
-  res.setHeader('Vary', [...list, 'Accept-Encoding'].join(', '));
-}
 
 export interface CompressionOptions {
   /** The built client directory (dist/client), whose `.br`/`.gz` files are indexed once, now. */
@@ -98,7 +56,9 @@ type WriteCallback = (err?: Error | null) => void;
 
 /**
  * Wraps `res` so that the body written to it goes through a compressor for `encoding` when the
- * response turns out to be compressible (decided when its headers are written).
+ * response turns out to be worth it. The headers are held back until that is known: until the
+ * body reaches MIN_BYTES, the app ends it, or a turn of the event loop passes (a streamed page).
+ * A short body then goes out as it is, with a Content-Length, and no compressor is made for it.
  */
 export function compressResponse(
   req: IncomingMessage,
@@ -109,33 +69,78 @@ export function compressResponse(
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  let decided = false;
-  let knownLength: number | undefined;
+
+  /** `open`: nothing written yet; `holding`: headers and body held back; `passing`: sent as is. */
+  let state: 'open' | 'holding' | 'passing' | 'zipping' = 'open';
+  let reason: string | undefined;
   let zipped: ReturnType<typeof createGzip> | undefined;
   // What the app wrote since the last flush, compressed in one piece: Astro writes a page in many
   // small chunks, and each write to a zlib stream is a round trip to the thread pool.
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let callbacks: WriteCallback[] = [];
   let flushQueued = false;
+  /** Whether the compressor holds input it has not flushed out yet. */
+  let unflushed = false;
 
-  const decide = () => {
-    decided = true;
-    if (!isCompressible(res.getHeader('content-type'))) return;
+  /** Whether this response could be compressed at all, judged from its status and headers. */
+  const candidate = () => {
+    if (!isCompressible(res.getHeader('content-type'))) return false;
     varyOnEncoding(res);
-    if (!encoding || req.method === 'HEAD') return;
+    if (!encoding || req.method === 'HEAD') return false;
     const status = res.statusCode;
-    if (status === 204 || status === 304 || status < 200) return;
-    if (res.getHeader('content-encoding') !== undefined) return;
-    if (/\bno-transform\b/i.test(String(res.getHeader('cache-control') ?? ''))) return;
-    const declared = Number(res.getHeader('content-length') ?? knownLength ?? Number.NaN);
-    if (Number.isFinite(declared) && declared < MIN_BYTES) return;
+    if (status === 204 || status === 304 || status < 200) return false;
+    if (res.getHeader('content-encoding') !== undefined) return false;
+    if (/\bno-transform\b/i.test(String(res.getHeader('cache-control') ?? ''))) return false;
+    const declared = Number(res.getHeader('content-length') ?? Number.NaN);
+    return !(Number.isFinite(declared) && declared < MIN_BYTES);
+  };
+
+  const sendHead = () =>
+    reason === undefined ? writeHead(res.statusCode) : writeHead(res.statusCode, reason);
+
+  /** Hands what is pending to the compressor (and ends it when `last`). */
+  const drainInto = (z: NonNullable<typeof zipped>, last: boolean) => {
+    const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+    const done = callbacks;
+    pending = [];
+    pendingBytes = 0;
+    callbacks = [];
+    const after = (err?: Error | null) => {
+      for (const cb of done) cb(err);
+    };
+    if (last) {
+      z.end(body, () => after());
+    } else if (body.length > 0) {
+      z.write(body, after);
+      unflushed = true;
+    }
+  };
+
+  /** Leaves `holding`: starts compressing, or (short body, `last`) sends it as it is. */
+  const release = (last: boolean) => {
+    if (last && pendingBytes < MIN_BYTES) {
+      state = 'passing';
+      res.setHeader('Content-Length', pendingBytes);
+      sendHead();
+      const body = Buffer.concat(pending);
+      const done = callbacks;
+      pending = [];
+      callbacks = [];
+      end(body, () => {
+        for (const cb of done) cb();
+      });
+      return;
+    }
+    state = 'zipping';
     res.removeHeader('content-length');
-    res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Content-Encoding', encoding as Encoding);
     const z =
       encoding === 'br'
         ? createBrotliCompress({
             params: {
               [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+              [constants.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS,
               [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
             },
           })
@@ -149,19 +154,8 @@ export function compressResponse(
     z.once('error', (err) => res.destroy(err));
     res.once('close', () => z.destroy());
     zipped = z;
-  };
-
-  /** Hands what is pending to the compressor (and `end`s it when `last`). */
-  const drainPending = (z: NonNullable<typeof zipped>, last: boolean) => {
-    const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-    const done = callbacks;
-    pending = [];
-    callbacks = [];
-    const after = (err?: Error | null) => {
-      for (const cb of done) cb(err);
-    };
-    if (last) z.end(body, () => after());
-    else if (body.length > 0) z.write(body, after);
+    sendHead();
+    drainInto(z, last);
   };
 
   const queueFlush = () => {
@@ -169,16 +163,29 @@ export function compressResponse(
     flushQueued = true;
     setImmediate(() => {
       flushQueued = false;
+      if (state === 'holding') release(false);
       const z = zipped;
-      if (!z || z.writableEnded || z.destroyed || pending.length === 0) return;
-      drainPending(z, false);
+      if (state !== 'zipping' || !z || z.writableEnded || z.destroyed) return;
+      if (pending.length > 0) drainInto(z, false);
+      if (!unflushed) return;
+      unflushed = false;
       z.flush();
     });
   };
 
-  const toBuffer = (chunk: unknown, encoding?: unknown): Buffer =>
+  /** The app's headers are final: hold them back if the body might be compressed, else send them. */
+  const start = () => {
+    if (candidate()) {
+      state = 'holding';
+    } else {
+      state = 'passing';
+      sendHead();
+    }
+  };
+
+  const toBuffer = (chunk: unknown, enc?: unknown): Buffer =>
     typeof chunk === 'string'
-      ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8')
       : Buffer.from(
           (chunk as Uint8Array).buffer,
           (chunk as Uint8Array).byteOffset,
@@ -186,13 +193,14 @@ export function compressResponse(
         );
 
   res.writeHead = ((...args: unknown[]) => {
-    if (decided) return writeHead(...args);
-    const [status, reason, headers] = args as [
+    if (state !== 'open') return writeHead(...args);
+    const [status, second, third] = args as [
       number,
       string | OutgoingHttpHeaders | (string | string[])[] | undefined,
       OutgoingHttpHeaders | (string | string[])[] | undefined,
     ];
-    const given = typeof reason === 'string' ? headers : reason;
+    if (typeof second === 'string') reason = second;
+    const given = typeof second === 'string' ? third : second;
     // Headers handed to writeHead are not visible to getHeader; move them onto the response first.
     if (Array.isArray(given)) {
       const flat = given.flat();
@@ -201,35 +209,52 @@ export function compressResponse(
       for (const [k, v] of Object.entries(given)) if (v !== undefined) res.setHeader(k, v);
     }
     res.statusCode = status;
-    decide();
-    return typeof reason === 'string' ? writeHead(status, reason) : writeHead(status);
+    start();
+    return res;
   }) as ServerResponse['writeHead'];
 
   res.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
-    if (!decided) res.writeHead(res.statusCode);
-    if (!zipped) return write(chunk, ...rest);
-    if (zipped.writableEnded) return false;
-    pending.push(toBuffer(chunk, rest[0]));
+    if (state === 'open') start();
+    if (state === 'passing') return write(chunk, ...rest);
+    if (zipped?.writableEnded) return false;
+    const buf = toBuffer(chunk, rest[0]);
+    pending.push(buf);
+    pendingBytes += buf.length;
     const callback = rest.find((a): a is WriteCallback => typeof a === 'function');
     if (callback) callbacks.push(callback);
+    if (state === 'holding' && pendingBytes >= MIN_BYTES) release(false);
     queueFlush();
-    return !zipped.isPaused();
+    return !zipped?.isPaused();
   }) as ServerResponse['write'];
 
   res.end = ((...args: unknown[]): ServerResponse => {
     const chunk = typeof args[0] === 'function' ? undefined : args[0];
-    if (!decided) {
-      if (chunk === undefined || chunk === null) knownLength = 0;
-      else if (typeof chunk === 'string' || chunk instanceof Uint8Array)
-        knownLength = Buffer.byteLength(chunk);
-      res.writeHead(res.statusCode);
+    if (state === 'open') {
+      // The whole body at once: its length decides.
+      const length =
+        chunk === undefined || chunk === null
+          ? 0
+          : typeof chunk === 'string' || chunk instanceof Uint8Array
+            ? Buffer.byteLength(chunk)
+            : 0;
+      if (length < MIN_BYTES) {
+        state = 'passing';
+        if (isCompressible(res.getHeader('content-type'))) varyOnEncoding(res);
+        return end(...args);
+      }
+      start();
     }
-    if (!zipped) return end(...args);
-    if (zipped.writableEnded) return res;
+    if (state === 'passing') return end(...args);
+    if (zipped?.writableEnded) return res;
     const callback = args.find((a): a is () => void => typeof a === 'function');
     if (callback) res.once('finish', callback);
-    if (chunk !== undefined && chunk !== null) pending.push(toBuffer(chunk, args[1]));
-    drainPending(zipped, true);
+    if (chunk !== undefined && chunk !== null) {
+      const buf = toBuffer(chunk, args[1]);
+      pending.push(buf);
+      pendingBytes += buf.length;
+    }
+    if (state === 'holding') release(true);
+    else if (zipped) drainInto(zipped, true);
     return res;
   }) as ServerResponse['end'];
 }
