@@ -165,7 +165,8 @@ export function getUserClock(ctx: ClockSource): UserClock {
     clock = readUserClock(
       ctx.cookies.get(TIME_ZONE_COOKIE)?.value,
       ctx.request.headers.get('accept-language'),
-      ctx.locals.rt.config.defaultTimeZone,
+      // The error page may render before the middleware set the runtime up.
+      ctx.locals.rt?.config.defaultTimeZone ?? 'UTC',
     );
     clocks.set(ctx.request, clock);
   }
