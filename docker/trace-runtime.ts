@@ -56,8 +56,17 @@ async function main(): Promise<void> {
   const { fileList, warnings } = await nodeFileTrace(entries, {
     base: root,
     // Node 24 runs the .ts sources with their types stripped; the tracer's parser needs the same.
+    // A missing file is null, not an error, as in nft's own reader: it probes nested
+    // node_modules/<dep>/package.json first, and a throw there abandons resolving the dependency.
     readFile: async (path: string) => {
-      const source = readFileSync(path);
+      let source: Buffer;
+      try {
+        source = readFileSync(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR') return null;
+        throw err;
+      }
       return path.endsWith('.ts') && !path.endsWith('.d.ts')
         ? stripTypeScriptTypes(source.toString('utf8'))
         : source;
