@@ -1,8 +1,10 @@
 // @ts-check
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
+import { precompressDir } from './src/server/http/precompressed.ts';
 
 /**
  * Build metadata for /version, fixed at build time: from CC_BUILD_* (the image build passes them
@@ -30,10 +32,25 @@ function buildInfo() {
   };
 }
 
+/**
+ * `.br` and `.gz` beside every text-like client file, made once at build time with the strongest
+ * settings, so the server sends static files compressed without spending CPU per request.
+ * @type {import('astro').AstroIntegration}
+ */
+const precompress = {
+  name: 'code-canvas:precompress',
+  hooks: {
+    'astro:build:done': ({ dir, logger }) => {
+      logger.info(`pre-compressed ${precompressDir(fileURLToPath(dir))} static files (.br, .gz)`);
+    },
+  },
+};
+
 // Every page is rendered on demand: the data lives in SQLite and changes per user.
 export default defineConfig({
   output: 'server',
   adapter: node({ mode: 'standalone' }),
+  integrations: [precompress],
   // Sign-in uses signed cookies (src/server/auth), so Astro's own session store is off:
   // a session store would mean a database write, i.e. an S3 upload, on read requests.
   session: false,

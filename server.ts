@@ -14,8 +14,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './src/server/config.ts';
 import { resolveClientAddress } from './src/server/http/client-address.ts';
+import { createCompression } from './src/server/http/compress.ts';
 import { answerUnroutable } from './src/server/http/edge.ts';
 import { createLogger } from './src/server/log.ts';
 
@@ -42,6 +44,7 @@ process.env.ASTRO_NODE_LOGGING = 'disabled';
 const { handler } = (await import(ENTRY.href)) as {
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
+const compress = createCompression({ clientDir: fileURLToPath(new URL('./dist/client/', import.meta.url)) });
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': [
@@ -91,7 +94,7 @@ const server = http.createServer((req, res) => {
   });
   if (answerUnroutable(req, res)) return;
   pinClientAddress(req);
-  handler(req, res);
+  compress(req, res, () => handler(req, res));
 });
 server.keepAliveTimeout = 65_000;
 

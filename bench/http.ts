@@ -1,78 +1,195 @@
 /**
- * `npm run bench:http`: the board page (server-rendered from SQLite, 500 tasks) against a static
- * asset, both under the same load in the same run, so the ratio says what rendering costs here.
+ * `npm run bench:http`: what the board costs, against a static asset measured in the same run.
  *
- * Settings (env): BENCH_DURATION seconds per target (20), BENCH_CONNECTIONS (50), BENCH_TASKS (500).
- * The server runs as `node server.ts` with the embedded store in a temporary directory.
+ * For each board size (BENCH_TASKS, default 15 and 500 tasks in the database) it reports the bytes
+ * on the wire (Brotli and gzip, as a browser asks; and uncompressed), the DOM elements Chromium
+ * builds (desktop and 360 px phone) and requests/s under load, beside the same load on the
+ * stylesheet; then checks the targets of issue 12.
+ *
+ * Settings (env): BENCH_DURATION seconds per load run (20), BENCH_CONNECTIONS (50), BENCH_TASKS
+ * (`15,500`), CHROMIUM_PATH (/usr/bin/chromium). The server runs as `node server.ts` with the
+ * embedded store in a temporary directory.
  */
+import { chromium } from '@playwright/test';
 import autocannon from 'autocannon';
-import { ApiClient, startServer } from '../tests/support/server.ts';
+import { startServer } from '../tests/support/server.ts';
 import { ensureBuilt, printTable } from './lib.ts';
+import { type SeededBoard, seedBoard } from './seed.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const taskCount = Number(process.env.BENCH_TASKS ?? 500);
+const sizes = (process.env.BENCH_TASKS ?? '15,500').split(',').map(Number);
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** What Chromium sends; the board and the asset are both measured as a browser gets them. */
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
 
 ensureBuilt();
 const server = await startServer({ env: { CC_LOG_LEVEL: 'warn' } });
 try {
-  const api = new ApiClient(server.url);
-  await api.signUp('bench@example.com', 'bench password');
-  process.stdout.write(`seeding ${taskCount} tasks… `);
-  const t0 = performance.now();
-  const statuses = ['todo', 'doing', 'done'];
-  const priorities = ['low', 'normal', 'high'];
-  for (let i = 0; i < taskCount; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, taskCount - i) }, (_, j) =>
-        api.post('/api/tasks', {
-          title: `Task ${i + j}: ${'lorem ipsum '.repeat(3)}`,
-          description: 'Some description\nwith two lines',
-          status: statuses[(i + j) % 3],
-          priority: priorities[(i + j) % 3],
-          dueDate: new Date(Date.now() + ((i + j) % 30) * 86_400_000).toISOString().slice(0, 10),
-        }),
-      ),
-    );
+  const boards: SeededBoard[] = [];
+  for (const size of sizes) {
+    process.stdout.write(`seeding a board of ${size} tasks… `);
+    const t0 = performance.now();
+    boards.push(await seedBoard(server.url, `bench-${size}@example.com`, size));
+    process.stdout.write(`${Math.round(performance.now() - t0)} ms\n`);
   }
-  process.stdout.write(`${Math.round(performance.now() - t0)} ms\n`);
 
-  const board = await fetch(`${server.url}/`, { headers: { cookie: api.cookie } });
-  const html = await board.text();
-  if (board.status !== 200 || (html.match(/Task \d+:/g) ?? []).length < taskCount) {
-    throw new Error(`the board does not show the ${taskCount} tasks (status ${board.status})`);
-  }
-  const asset = /href="(\/_astro\/[^"]+\.css)"/.exec(html)?.[1] ?? '/favicon.svg';
+  const asset = await findStylesheet(server.url, boards[0]?.cookie ?? '');
+  const weights: ({ board: SeededBoard } & Awaited<ReturnType<typeof weigh>>)[] = [];
+  for (const b of boards) weights.push({ board: b, ...(await weigh(server.url, b.cookie)) });
+  const dom = await countElements(server.url, boards);
 
-  const run = (title: string, path: string, headers: Record<string, string> = {}) =>
+  const run = (title: string, path: string, headers: Record<string, string>) =>
     new Promise<autocannon.Result>((resolve, reject) => {
       process.stdout.write(`${title}: ${connections} connections for ${duration} s…\n`);
-      autocannon({ url: `${server.url}${path}`, connections, duration, headers }, (err, result) =>
-        err ? reject(err) : resolve(result),
-      );
+      autocannon({ url: `${server.url}${path}`, connections, duration, headers }, (err, result) => {
+        if (err) return reject(err);
+        if (result.non2xx > 0 || result.errors > 0) {
+          return reject(new Error(`${title}: ${result.non2xx} non-2xx and ${result.errors} errors`));
+        }
+        resolve(result);
+      });
     });
-  const page = await run(`board page (${taskCount} tasks)`, '/', { cookie: api.cookie });
-  const file = await run(`static asset ${asset}`, asset);
-  for (const [name, r] of [
-    ['board', page],
-    ['asset', file],
-  ] as const) {
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx and ${r.errors} errors`);
+  const file = await run(`static asset ${asset}`, asset, { 'accept-encoding': BROWSER_ENCODINGS });
+  const loads: { board: SeededBoard; result: autocannon.Result }[] = [];
+  for (const b of boards) {
+    loads.push({
+      board: b,
+      result: await run(`board page, ${b.tasks} tasks`, '/', {
+        cookie: b.cookie,
+        'accept-encoding': BROWSER_ENCODINGS,
+      }),
+    });
   }
+
+  process.stdout.write('\nBytes on the wire and DOM size (the board as a browser fetches it):\n');
   printTable(
-    ['target', 'requests/s', 'p50 ms', 'p99 ms', 'requests'],
+    ['board', 'HTML', 'gzip', 'Brotli', 'DOM elements 1280 px', 'DOM elements 360 px'],
+    weights.map((w, i) => [
+      `${w.board.tasks} tasks`,
+      kb(w.identity),
+      kb(w.gzip),
+      kb(w.br),
+      dom[i]?.desktop ?? 0,
+      dom[i]?.phone ?? 0,
+    ]),
+  );
+  process.stdout.write(`\nRequests under load (${connections} connections, ${duration} s each):\n`);
+  printTable(
+    ['target', 'requests/s', 'p50 ms', 'p99 ms', '÷ static requests/s'],
     [
-      ['board page', page.requests.average, page.latency.p50, page.latency.p99, page.requests.total],
-      ['static asset', file.requests.average, file.latency.p50, file.latency.p99, file.requests.total],
       [
-        'board / asset',
-        `${(page.requests.average / file.requests.average).toFixed(3)}×`,
-        `${(page.latency.p50 / Math.max(file.latency.p50, 0.001)).toFixed(1)}×`,
-        `${(page.latency.p99 / Math.max(file.latency.p99, 0.001)).toFixed(1)}×`,
-        '',
+        `static asset (${asset.split('/').pop()})`,
+        file.requests.average,
+        file.latency.p50,
+        file.latency.p99,
+        '1×',
       ],
+      ...loads.map((l) => [
+        `board, ${l.board.tasks} tasks`,
+        l.result.requests.average,
+        l.result.latency.p50,
+        l.result.latency.p99,
+        `${(l.result.requests.average / file.requests.average).toFixed(3)}×`,
+      ]),
     ],
   );
+
+  const checks: [string, boolean][] = [];
+  const big = weights.find((w) => w.board.tasks >= 500);
+  const bigDom = dom.find((d) => d.tasks >= 500);
+  const ratio = (min: number, max: number) =>
+    loads.find((l) => l.board.tasks >= min && l.board.tasks <= max)?.result.requests.average ?? Number.NaN;
+  if (big) checks.push([`500-task board ≤ 60 KB on the wire (Brotli: ${kb(big.br)})`, big.br <= 60 * 1024]);
+  if (bigDom) {
+    const most = Math.max(bigDom.desktop, bigDom.phone);
+    checks.push([`500-task board ≤ 1,500 DOM elements (${most})`, most <= 1500]);
+  }
+  const at500 = ratio(500, Infinity) / file.requests.average;
+  const at15 = ratio(1, 15) / file.requests.average;
+  if (!Number.isNaN(at500))
+    checks.push([`board at 500 tasks ≥ 0.1× static (${at500.toFixed(3)}×)`, at500 >= 0.1]);
+  if (!Number.isNaN(at15))
+    checks.push([`board at 15 tasks ≥ 0.3× static (${at15.toFixed(3)}×)`, at15 >= 0.3]);
+  process.stdout.write('\nTargets (issue 12):\n');
+  for (const [what, ok] of checks) process.stdout.write(`  ${ok ? 'met    ' : 'MISSED '} ${what}\n`);
 } finally {
   await server.stop();
+}
+
+/** The board's size as sent: with Brotli, with gzip, and without compression. */
+async function weigh(base: string, cookie: string): Promise<{ br: number; gzip: number; identity: number }> {
+  const size = async (encoding: string) => {
+    const res = await rawGet(base, '/', { cookie, 'accept-encoding': encoding });
+    if (res.status !== 200) throw new Error(`GET / answered ${res.status}`);
+    const got = res.headers['content-encoding'] ?? 'identity';
+    if (got !== encoding) throw new Error(`asked for ${encoding}, got ${got}`);
+    return res.bytes;
+  };
+  return { br: await size('br'), gzip: await size('gzip'), identity: await size('identity') };
+}
+
+/** GETs `path` and counts the bytes of the body as they came over the socket (not decoded). */
+async function rawGet(base: string, path: string, headers: Record<string, string>) {
+  const { request } = await import('node:http');
+  return new Promise<{ status: number; headers: Record<string, string | undefined>; bytes: number }>(
+    (resolve, reject) => {
+      const req = request(`${base}${path}`, { headers }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers as Record<string, string | undefined>,
+            bytes,
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+async function findStylesheet(base: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+  const href = /href="(\/_astro\/[^"]+\.css)"/.exec(html)?.[1];
+  if (!href) throw new Error('the board links no stylesheet under /_astro/');
+  return href;
+}
+
+/** Elements in the document once Chromium has loaded the board, at desktop and phone size. */
+async function countElements(
+  base: string,
+  boards: SeededBoard[],
+): Promise<{ tasks: number; desktop: number; phone: number }[]> {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  try {
+    const out = [];
+    for (const b of boards) {
+      const counts: number[] = [];
+      for (const viewport of [
+        { width: 1280, height: 800 },
+        { width: 360, height: 740 },
+      ]) {
+        const context = await browser.newContext({ viewport, isMobile: viewport.width < 600 });
+        const [name = '', value = ''] = b.cookie.split(/=(.*)/s);
+        await context.addCookies([{ name, value, url: base }]);
+        const page = await context.newPage();
+        await page.goto(`${base}/`, { waitUntil: 'load' });
+        counts.push(await page.evaluate(() => document.getElementsByTagName('*').length));
+        await context.close();
+      }
+      out.push({ tasks: b.tasks, desktop: counts[0] ?? 0, phone: counts[1] ?? 0 });
+    }
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
 }

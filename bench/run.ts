@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its own table with ratios against a
  * baseline measured in the same run. A benchmark whose prerequisite is missing is skipped with the
- * reason (persistence needs CC_TEST_S3_ENDPOINT; image needs a Docker engine).
+ * reason (lighthouse needs Chromium; persistence needs CC_TEST_S3_ENDPOINT; image needs a Docker
+ * engine).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -12,6 +14,13 @@ const benches: { name: string; file: string; skip?: string }[] = [
   { name: 'http', file: 'bench/http.ts' },
   { name: 'login-flood', file: 'bench/login-flood.ts' },
   { name: 'shutdown', file: 'bench/shutdown.ts' },
+  {
+    name: 'lighthouse',
+    file: 'bench/lighthouse.ts',
+    skip: existsSync(process.env.CHROME_PATH ?? '/usr/bin/chromium')
+      ? undefined
+      : 'no Chromium at CHROME_PATH (default /usr/bin/chromium)',
+  },
   {
     name: 'persistence',
     file: 'bench/persistence.ts',

@@ -1,8 +1,10 @@
 import { type ActionAPIContext, defineAction } from 'astro:actions';
+import { pathsIn, withNotice } from '../lib/urls.ts';
 import { logIn, logOut, logOutEverywhere, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { parseNewEmail } from '../server/auth/users.ts';
 import { formFields, requireUser, runForm, safeReturnTo } from '../server/http/form.ts';
+import { formLandedAt, formWrite } from '../server/http/form-once.ts';
 import { clientOf, setSignInCookies } from '../server/http/sign-in.ts';
 import { createProject, deleteProject, renameProject } from '../server/tasks/projects.ts';
 import { createTask, deleteTask, updateTask } from '../server/tasks/tasks.ts';
@@ -20,14 +22,26 @@ import {
   declineInvitation,
   revokeInvitation,
 } from '../server/workspaces/invitations.ts';
-import { createWorkspace, deleteWorkspace } from '../server/workspaces/service.ts';
-import { parseWorkspaceName, removeMember, renameWorkspace } from '../server/workspaces/workspaces.ts';
+import {
+  deleteWorkspaceObject,
+  discardWorkspaceObject,
+  insertSharedWorkspace,
+  prepareSharedWorkspace,
+} from '../server/workspaces/service.ts';
+import {
+  deleteWorkspaceRow,
+  parseWorkspaceName,
+  removeMember,
+  renameWorkspace,
+} from '../server/workspaces/workspaces.ts';
 
 /**
  * Every mutation the pages make, as form actions (they work without JavaScript: POST, then a 303
  * to the page to show). Each returns a FormResult; see src/server/http/form.ts. Task and project
  * actions work in the workspace of the page they are posted to (the middleware resolved it from the
- * URL and checked the user belongs to it).
+ * URL and checked the user belongs to it). Every action that changes data writes through
+ * formWrite: its form's one-time token makes it exactly-once, and a second submission lands where
+ * the first one did (src/server/http/form-once.ts).
  */
 export const server = {
   signup: formAction(async (form, ctx) => {
@@ -57,8 +71,11 @@ export const server = {
     const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
-    await ws.replica.write((db) => createTask(db, user.id, input, { quota: ctx.locals.rt.config.quota }));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
+    return formWrite(ctx, form, 'createTask', ws.replica, (db) => {
+      const task = createTask(db, user.id, input, { quota: ctx.locals.rt.config.quota });
+      return withNotice(back, 'added', task.id);
+    });
   }),
 
   updateTask: formAction(async (form, ctx) => {
@@ -67,33 +84,44 @@ export const server = {
     const id = parseId(form.get('id'), 'id');
     // A form always sends every field: an empty due date means "no due date".
     const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: true });
-    await ws.replica.write((db) => updateTask(db, user.id, id, input, { quota: ctx.locals.rt.config.quota }));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
+    return formWrite(ctx, form, 'updateTask', ws.replica, (db) => {
+      updateTask(db, user.id, id, input, { quota: ctx.locals.rt.config.quota });
+      return withNotice(back, 'saved', id);
+    });
   }),
 
   moveTask: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
-    const id = parseId(form.get('id'), 'id');
-    const status = parseEnum(form.get('status'), STATUSES, 'status');
-    await ws.replica.write((db) => updateTask(db, user.id, id, { status }));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
+    const { id, status } = parseMove(form);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
+    return formWrite(ctx, form, 'moveTask', ws.replica, (db) => {
+      updateTask(db, user.id, id, { status });
+      return withNotice(back, 'moved', id);
+    });
   }),
 
   deleteTask: formAction(async (form, ctx) => {
     requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
-    await ws.replica.write((db) => deleteTask(db, id));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
+    return formWrite(ctx, form, 'deleteTask', ws.replica, (db) => {
+      deleteTask(db, id);
+      return back;
+    });
   }),
 
   createProject: formAction(async (form, ctx) => {
     requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const name = parseProjectName(form.get('name'));
-    await ws.replica.write((db) => createProject(db, name, { quota: ctx.locals.rt.config.quota }));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/projects`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).projects());
+    return formWrite(ctx, form, 'createProject', ws.replica, (db) => {
+      createProject(db, name, { quota: ctx.locals.rt.config.quota });
+      return back;
+    });
   }),
 
   renameProject: formAction(async (form, ctx) => {
@@ -101,77 +129,112 @@ export const server = {
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
     const name = parseProjectName(form.get('name'));
-    await ws.replica.write((db) => renameProject(db, id, name));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/projects`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).projects());
+    return formWrite(ctx, form, 'renameProject', ws.replica, (db) => {
+      renameProject(db, id, name);
+      return back;
+    });
   }),
 
   deleteProject: formAction(async (form, ctx) => {
     requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
-    await ws.replica.write((db) => deleteProject(db, id));
-    return safeReturnTo(form.get('returnTo'), `/w/${ws.id}/projects`);
+    const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).projects());
+    return formWrite(ctx, form, 'deleteProject', ws.replica, (db) => {
+      deleteProject(db, id);
+      return back;
+    });
   }),
 
   createWorkspace: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
+    const { rt } = ctx.locals;
     const name = parseWorkspaceName(form.get('name'));
-    const ws = await createWorkspace(ctx.locals.rt, user, name);
-    return `/w/${ws.id}/`;
+    // A second submission that this instance already sees answered makes no new object.
+    const landed = formLandedAt(ctx, form, 'createWorkspace', rt.engine.directory);
+    if (landed) return landed;
+    const id = await prepareSharedWorkspace(rt, user);
+    try {
+      return await formWrite(ctx, form, 'createWorkspace', rt.engine.directory, (db) => {
+        insertSharedWorkspace(db, rt, user, id, name);
+        return pathsIn(id).board();
+      });
+    } catch (err) {
+      discardWorkspaceObject(rt, id, err);
+      throw err;
+    }
   }),
 
   renameWorkspace: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
     const name = parseWorkspaceName(form.get('name'));
-    await ctx.locals.rt.engine.directory.write((db) => renameWorkspace(db, ws.id, user.id, name));
-    return `/w/${ws.id}/settings?saved=1`;
+    return formWrite(ctx, form, 'renameWorkspace', ctx.locals.rt.engine.directory, (db) => {
+      renameWorkspace(db, ws.id, user.id, name);
+      return `${pathsIn(ws.id).settings()}?saved=1`;
+    });
   }),
 
-  deleteWorkspace: formAction(async (_form, ctx) => {
+  deleteWorkspace: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
-    await deleteWorkspace(ctx.locals.rt, user, ws.id);
-    return '/workspaces?deleted=1';
+    const landed = await formWrite(ctx, form, 'deleteWorkspace', ctx.locals.rt.engine.directory, (db) => {
+      deleteWorkspaceRow(db, ws.id, user.id);
+      return '/workspaces?deleted=1';
+    });
+    await deleteWorkspaceObject(ctx.locals.rt, ws.id);
+    return landed;
   }),
 
   invite: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
     const email = parseNewEmail(form.get('email'));
-    await ctx.locals.rt.engine.directory.write((db) => createInvitation(db, ws.id, user.id, email));
-    return `/w/${ws.id}/members?invited=${encodeURIComponent(email)}`;
+    return formWrite(ctx, form, 'invite', ctx.locals.rt.engine.directory, (db) => {
+      createInvitation(db, ws.id, user.id, email);
+      return `${pathsIn(ws.id).members()}?invited=${encodeURIComponent(email)}`;
+    });
   }),
 
   revokeInvitation: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
     const id = String(form.get('id') ?? '');
-    await ctx.locals.rt.engine.directory.write((db) => revokeInvitation(db, ws.id, id, user.id));
-    return `/w/${ws.id}/members`;
+    return formWrite(ctx, form, 'revokeInvitation', ctx.locals.rt.engine.directory, (db) => {
+      revokeInvitation(db, ws.id, id, user.id);
+      return pathsIn(ws.id).members();
+    });
   }),
 
   removeMember: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspace(ctx.locals);
     const target = parseId(form.get('userId'), 'userId');
-    await ctx.locals.rt.engine.directory.write((db) => removeMember(db, ws.id, user.id, target));
-    // Leaving: the workspace is no longer yours to look at.
-    return target === user.id ? '/workspaces?left=1' : `/w/${ws.id}/members`;
+    return formWrite(ctx, form, 'removeMember', ctx.locals.rt.engine.directory, (db) => {
+      removeMember(db, ws.id, user.id, target);
+      // Leaving: the workspace is no longer yours to look at.
+      return target === user.id ? '/workspaces?left=1' : pathsIn(ws.id).members();
+    });
   }),
 
   acceptInvitation: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const id = String(form.get('id') ?? '');
-    const ws = await ctx.locals.rt.engine.directory.write((db) => acceptInvitation(db, id, user));
-    return `/w/${ws.id}/`;
+    return formWrite(ctx, form, 'acceptInvitation', ctx.locals.rt.engine.directory, (db) => {
+      const ws = acceptInvitation(db, id, user);
+      return pathsIn(ws.id).board();
+    });
   }),
 
   declineInvitation: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const id = String(form.get('id') ?? '');
-    await ctx.locals.rt.engine.directory.write((db) => declineInvitation(db, id, user));
-    return safeReturnTo(form.get('returnTo'), '/workspaces');
+    const back = safeReturnTo(form.get('returnTo'), '/workspaces');
+    return formWrite(ctx, form, 'declineInvitation', ctx.locals.rt.engine.directory, (db) => {
+      declineInvitation(db, id, user);
+      return back;
+    });
   }),
 };
 
@@ -181,6 +244,16 @@ export const server = {
  */
 function formAction(body: (form: FormData, ctx: ActionAPIContext) => Promise<string>) {
   return defineAction({ accept: 'form', handler: (form, ctx) => runForm(form, () => body(form, ctx)) });
+}
+
+/**
+ * Which task goes where: the board's shared move form sends one `move=ID:STATUS` from the button
+ * pressed; `id` and `status` fields are still read, for a page rendered before that form existed.
+ */
+function parseMove(form: FormData): { id: number; status: (typeof STATUSES)[number] } {
+  const move = form.get('move');
+  const [id, status] = typeof move === 'string' ? move.split(':', 2) : [form.get('id'), form.get('status')];
+  return { id: parseId(id, 'id'), status: parseEnum(status, STATUSES, 'status') };
 }
 
 /** Drops keys whose value is '' (a select left on "any"/"Inbox"). */

@@ -1,12 +1,16 @@
-import { actions } from 'astro:actions';
-import type { AstroGlobal } from 'astro';
+/**
+ * What the board and the list share: the filter read from the query string, the counts, the
+ * projects, the notice a redirect carried (`?notice=moved&task=7`) and the task it highlights.
+ * board-view.ts and list-view.ts add their own page of cards.
+ */
 import { isAppError } from '../server/errors.ts';
-import type { Replica } from '../server/persistence/replica.ts';
+import type { Db } from '../server/persistence/sqlite-file.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
-import { listTasks, type Task } from '../server/tasks/tasks.ts';
-import { parseTaskFilter, type TaskFilter } from '../server/tasks/validation.ts';
-import { type FormFailure, settleActions } from './form-state.ts';
-import { getCurrentPath } from './urls.ts';
+import { countTasks, getTask, matchesFilter, type Task, type TaskCounts } from '../server/tasks/tasks.ts';
+import { parseTaskFilter, STATUS_LABEL, type TaskFilter } from '../server/tasks/validation.ts';
+import type { UserClock } from './dates.ts';
+import type { FormFailure } from './form-state.ts';
+import { cardId, NOTICE_PARAM, type NoticeKind, TASK_PARAM } from './urls.ts';
 
 /** The filter form's values as typed (strings), so a bad value is shown back, not silently dropped. */
 export interface FilterValues {
@@ -17,24 +21,49 @@ export interface FilterValues {
   sort: string;
 }
 
-/** What the board and the list render: the workspace's tasks under the query's filter, and its projects. */
-export interface TaskView {
+/** The filter a board or list page was asked for. */
+export interface TaskQuery {
   values: FilterValues;
   filter: TaskFilter;
   /** Set when the query string held a bad filter; the view then shows every task instead. */
   filterError: string | undefined;
   /** Whether any filter (other than the sort order) narrows the tasks shown. */
   filtered: boolean;
-  tasks: Task[];
-  projects: Project[];
 }
 
-/**
- * Loads a board or list page's data in one read of the database. A malformed filter (e.g. a
- * hand-edited `?status=later`) is reported in `filterError` rather than thrown, so the page can
- * say what is wrong instead of answering 500.
- */
-export function loadTaskView(workspace: Replica, params: URLSearchParams): TaskView {
+/** What a redirect after a task form says happened, ready to show. */
+export interface Notice {
+  kind: NoticeKind;
+  task: Task;
+  /** The sentence for the status message, e.g. `Moved “Buy milk” to Done`. */
+  message: string;
+  /** Set when the current filter hides the task: a link that shows it. */
+  showHref: string | undefined;
+}
+
+/** What the board and the list both render above and around their cards. */
+export interface TaskView extends TaskQuery {
+  projects: Project[];
+  /** Counts of every task the filter selects, whatever the page shows. */
+  counts: TaskCounts;
+  notice: Notice | undefined;
+  /** The task the notice is about, when it is one of those shown: its card is highlighted. */
+  highlight: Task | undefined;
+  clock: UserClock;
+}
+
+/** A loaded page of the board or the list, once its forms' results are settled. */
+export interface TaskPage<V extends TaskView> {
+  view: V;
+  /** Failed create/move posts to show again, with what was typed. */
+  failures: Partial<Record<'create' | 'move', FormFailure>>;
+  /** Where this page's forms return to: its path and query, without the last notice. */
+  here: string;
+  pageSize: number;
+}
+
+/** Reads the filter from a query string; a malformed one is reported, not thrown. */
+export function readTaskQuery(params: URLSearchParams): TaskQuery {
   const values: FilterValues = {
     q: params.get('q') ?? '',
     status: params.get('status') ?? '',
@@ -50,37 +79,50 @@ export function loadTaskView(workspace: Replica, params: URLSearchParams): TaskV
     if (!isAppError(err, 'invalid')) throw err;
     filterError = err.message;
   }
-  const { tasks, projects } = workspace.read((db) => ({
-    tasks: listTasks(db, filter),
-    projects: listProjects(db),
-  }));
   const filtered = Boolean(filter.q || filter.status || filter.priority || filter.projectId);
-  return { values, filter, filterError, filtered, tasks, projects };
-}
-
-/** What the board and the list render, once their forms' results are settled. */
-export interface TaskPage {
-  view: TaskView;
-  /** Failed create/move posts to show again, with what was typed. */
-  failures: Partial<Record<'create' | 'move', FormFailure>>;
-  /** This page's path and query, where its forms return to. */
-  here: string;
+  return { values, filter, filterError, filtered };
 }
 
 /**
- * The board's and the list's shared start: a successful create or move redirects (POST → 303 →
- * GET), otherwise the page's data is loaded and the response status set (the failed form's, 400 for
- * a bad filter, else 200). Returns the redirect Response when there is one.
+ * Loads what board and list share, inside the caller's read of the database: projects, counts,
+ * and the notice of `?notice=…&task=…` (ignored when malformed or about a task that is gone).
+ * `showPath` is the unfiltered view the notice's "show it" link goes to.
  */
-export function openTaskPage(Astro: AstroGlobal): Response | TaskPage {
-  const workspace = Astro.locals.workspace?.replica;
-  if (!Astro.locals.user || !workspace) return Astro.redirect('/login', 303);
-  const settled = settleActions({
-    create: Astro.getActionResult(actions.createTask),
-    move: Astro.getActionResult(actions.moveTask),
-  });
-  if (settled.redirect) return Astro.redirect(settled.redirect, 303);
-  const view = loadTaskView(workspace, Astro.url.searchParams);
-  Astro.response.status = settled.status ?? (view.filterError ? 400 : 200);
-  return { view, failures: settled.failures, here: getCurrentPath(Astro.url) };
+export function loadSharedView(
+  db: Db,
+  query: TaskQuery,
+  params: URLSearchParams,
+  clock: UserClock,
+  showPath: (query: string) => string,
+): TaskView {
+  const projects = listProjects(db);
+  const counts = countTasks(db, query.filter, { today: clock.today });
+  const taskId = Number(params.get(TASK_PARAM));
+  let task: Task | undefined;
+  if (Number.isSafeInteger(taskId) && taskId > 0) {
+    try {
+      task = getTask(db, taskId, clock.today);
+    } catch (err) {
+      if (!isAppError(err, 'not_found')) throw err;
+    }
+  }
+  const visible = task !== undefined && matchesFilter(db, query.filter, task.id);
+  const kind = params.get(NOTICE_PARAM);
+  const notice: Notice | undefined =
+    task && (kind === 'added' || kind === 'moved' || kind === 'saved')
+      ? {
+          kind,
+          task,
+          message: noticeMessage(kind, task),
+          showHref: visible ? undefined : `${showPath(`${TASK_PARAM}=${task.id}`)}#${cardId(task.id)}`,
+        }
+      : undefined;
+  return { ...query, projects, counts, notice, highlight: visible ? task : undefined, clock };
+}
+
+function noticeMessage(kind: NoticeKind, task: Task): string {
+  const status = STATUS_LABEL[task.status];
+  if (kind === 'added') return `Added “${task.title}” to ${status}`;
+  if (kind === 'moved') return `Moved “${task.title}” to ${status}`;
+  return `Saved “${task.title}”`;
 }

@@ -75,6 +75,10 @@ export interface Config {
   /** Where the client's address comes from (rate limits key on it). */
   trustProxy: ProxyTrust;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Cards a board column or a list page shows before "Show more" / the next page. */
+  pageSize: number;
+  /** The IANA time zone whose calendar day counts as "today" for a browser that has not said its own. */
+  defaultTimeZone: string;
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
   runtime: 'node' | 'container' | 'lambda';
 }
@@ -152,6 +156,13 @@ export function loadConfig(env: Env = process.env): Config {
       `"${sessionSecretParameter}" is not an SSM parameter name (letters, digits, "_", ".", "-", "/") or ARN`,
     );
   }
+  const defaultTimeZone = r.string('CC_DEFAULT_TIME_ZONE', 'UTC');
+  if (!isTimeZone(defaultTimeZone)) {
+    throw new ConfigError(
+      'CC_DEFAULT_TIME_ZONE',
+      `"${defaultTimeZone}" is not an IANA time zone, e.g. UTC or Europe/Paris`,
+    );
+  }
   return {
     port: r.int('PORT', 4321, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
@@ -193,6 +204,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: parseTrustProxy(r.string('CC_TRUST_PROXY', '0')),
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    pageSize: r.int('CC_PAGE_SIZE', 30, 5, 500),
+    defaultTimeZone,
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'
       : r.oneOf('CC_RUNTIME', ['node', 'container', 'lambda'] as const, 'node'),
@@ -213,6 +226,17 @@ function parseTrustProxy(v: string): ProxyTrust {
     'CC_TRUST_PROXY',
     `"${v}" is not 0–10 (proxies in front that append to X-Forwarded-For) or lambda-url`,
   );
+}
+
+/** Whether `name` is a time zone this runtime knows (`UTC`, `Europe/Paris`, …). */
+export function isTimeZone(name: string): boolean {
+  if (name.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 class Reader {

@@ -37,7 +37,7 @@ test.describe('the core flow', () => {
     await page.getByLabel('Description').fill('Two litres');
     await page.getByLabel('Priority').selectOption({ label: 'Low' });
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/(\?notice=saved&task=\d+)?#task-\d+$/);
     await expect(taskCard(page, 'Buy oat milk')).toContainText('Two litres');
     await expect(taskCard(page, 'Buy oat milk')).toContainText('Low priority');
     await expect(taskCard(page, 'Buy milk')).toHaveCount(0);

@@ -50,7 +50,7 @@ test.describe('layout', () => {
       return {
         panel: css('.panel').borderTopStyle,
         card: css('.card').borderTopLeftRadius,
-        icon: css('.tag--overdue .icon').width,
+        icon: getComputedStyle(document.querySelector('.tag--overdue') as Element, '::before').width,
         board: css('.board').display,
       };
     });

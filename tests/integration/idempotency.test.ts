@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.ts';
 import { downloadObject, withDatabase, workspaceKeyOf } from '../support/persistence-helpers.ts';
 import {

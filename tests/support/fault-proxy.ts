@@ -170,7 +170,7 @@ export class FaultProxy {
   private dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
     const method = req.method ?? 'GET';
     let rule: FaultRule | undefined = this.rule;
-    while (rule && rule.methods && !rule.methods.includes(method)) rule = rule.otherwise;
+    while (rule?.methods && !rule.methods.includes(method)) rule = rule.otherwise;
     rule ??= { mode: 'pass' };
     const mode: FaultMode = rule.mode;
     if (mode === 'hold') {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../persistence/sqlite-file.ts';
 
 import type { Migration } from './migrate.ts';
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { ActionAPIContext } from 'astro:actions';
+import { createHash, randomBytes } from 'node:crypto';
 import { isAppError } from '../errors.ts';
 import type { Replica } from '../persistence/replica.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
@@ -13,6 +13,10 @@ import { type KeyGuard, recordedAnswer, runOnce } from './idempotency.ts';
  * change). A second submission of the same token — a double click, a page resubmitted after a
  * network hiccup, Back and submit again — lands where the first one did and changes nothing.
  * Works without JavaScript: it is a hidden field.
+ *
+ * The token is bound to what the form carried: the same token with other values (Back to a page
+ * restored from the browser's cache, then another card moved through the page's one move form) is
+ * a new change, not a repeat, so it applies.
  */
 export const ONCE_FIELD = '_once';
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
@@ -39,7 +43,11 @@ export async function formWrite(
   // A second click while the first submission is still being saved: wait for it, then land with it.
   for (let attempt = 0; ; attempt++) {
     try {
-      const { answer } = await runOnce(replica, guard, (db) => ({ status: 303, body: null, location: job(db) }));
+      const { answer } = await runOnce(replica, guard, (db) => ({
+        status: 303,
+        body: null,
+        location: job(db),
+      }));
       return answer.location ?? '/';
     } catch (err) {
       if (!isAppError(err, 'idempotency_key_in_use') || attempt >= 100) throw err;
@@ -49,7 +57,12 @@ export async function formWrite(
 }
 
 /** Where the form's token already landed, in `replica`'s copy as it is; undefined when it has not. */
-export function formLandedAt(ctx: ActionAPIContext, form: FormData, action: string, replica: Replica): string | undefined {
+export function formLandedAt(
+  ctx: ActionAPIContext,
+  form: FormData,
+  action: string,
+  replica: Replica,
+): string | undefined {
   const guard = formGuard(ctx, form, action);
   if (!guard) return undefined;
   return replica.read((db) => recordedAnswer(db, guard))?.location;
@@ -60,9 +73,19 @@ function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGu
   if (typeof token !== 'string' || !TOKEN.test(token)) return undefined;
   return {
     scope: `${requireUser(ctx).id}:form`,
-    key: token,
-    // The same token always means the same form: what was typed the second time does not matter.
+    key: `${token}.${valuesDigest(form)}`,
     fingerprint: `form ${action}`,
     ttlHours: ctx.locals.rt.config.idempotencyTtlHours,
   };
+}
+
+/** A digest of the form's fields (but its token), in the order sent. */
+function valuesDigest(form: FormData): string {
+  const hash = createHash('sha256');
+  for (const [name, value] of form.entries()) {
+    if (name === ONCE_FIELD) continue;
+    hash.update(`${name.length}:${name}=`);
+    hash.update(typeof value === 'string' ? `${value.length}:${value}` : `file:${value.size}`);
+  }
+  return hash.digest('base64url').slice(0, 22);
 }

@@ -70,7 +70,11 @@ export function fingerprintOf(method: string, path: string, body: string): strin
  * the request carries an Idempotency-Key (see the top of this file). `produce` may run more than
  * once (a lost race re-applies it), like any write job.
  */
-export async function writeOnce(ctx: APIContext, replica: Replica, produce: (db: Db) => Answer): Promise<Response> {
+export async function writeOnce(
+  ctx: APIContext,
+  replica: Replica,
+  produce: (db: Db) => Answer,
+): Promise<Response> {
   const guard = apiGuard(ctx);
   if (!guard) return respond(await replica.write(produce), false);
   const { answer, replayed } = await runOnce(replica, guard, produce);
@@ -179,7 +183,10 @@ function respond(answer: Answer, replayed: boolean): Response {
   if (answer.location) headers.Location = answer.location;
   if (replayed) headers['Idempotent-Replayed'] = 'true';
   if (answer.status === 204 || answer.body === null || answer.body === undefined) {
-    return new Response(null, { status: answer.status, headers: { 'Cache-Control': 'no-store', ...headers } });
+    return new Response(null, {
+      status: answer.status,
+      headers: { 'Cache-Control': 'no-store', ...headers },
+    });
   }
   return json(answer.body, answer.status, headers);
 }

@@ -2,7 +2,14 @@ import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { getInbox, getProject } from './projects.ts';
 import { assertQuota, type WorkspaceQuota } from './quota.ts';
-import type { TaskFilter, TaskInput, TaskPriority, TaskStatus } from './validation.ts';
+import { statement } from './statements.ts';
+import {
+  STATUSES,
+  type TaskFilter,
+  type TaskInput,
+  type TaskPriority,
+  type TaskStatus,
+} from './validation.ts';
 
 export interface Task {
   id: number;
@@ -18,8 +25,34 @@ export interface Task {
   /** Directory user ids of who created the task and who changed it last (null: unknown). */
   createdBy: number | null;
   updatedBy: number | null;
-  /** Due before today (UTC) and not done. */
+  /** Due before the user's today and not done. */
   overdue: boolean;
+  /** Due on the user's today and not done. */
+  dueToday: boolean;
+}
+
+/** Which page of a listing, and which calendar day is "today" for the user (YYYY-MM-DD). */
+export interface ListOptions {
+  /** At most this many tasks (default 1000). */
+  limit?: number;
+  /** Skip this many first (default 0). */
+  offset?: number;
+  /** The user's calendar day, for `overdue` and `dueToday` (default: today in UTC). */
+  today?: string;
+}
+
+/** What a write may be told: the clock (tests) and the workspace's limits (the app always passes them). */
+export interface WriteOptions {
+  now?: Date;
+  quota?: WorkspaceQuota;
+}
+
+/** How many of the workspace's tasks match a filter: in all, per status, and how many are overdue or due today. */
+export interface TaskCounts {
+  total: number;
+  byStatus: Record<TaskStatus, number>;
+  overdue: number;
+  dueToday: number;
 }
 
 interface TaskRow {
@@ -37,12 +70,6 @@ interface TaskRow {
   updated_by: number | null;
 }
 
-/** What a write may be told: the clock (tests) and the workspace's limits (the app always passes them). */
-export interface WriteOptions {
-  now?: Date;
-  quota?: WorkspaceQuota;
-}
-
 const SELECT = `
   SELECT t.id, t.project_id, p.name AS project_name, t.title, t.description, t.status, t.priority,
          t.due_date, t.created_at, t.updated_at, t.created_by, t.updated_by
@@ -50,12 +77,13 @@ const SELECT = `
 
 const ORDER: Record<TaskFilter['sort'], string> = {
   recent: 't.updated_at DESC, t.id DESC',
-  // Tasks without a due date go last.
-  due: 't.due_date IS NULL, t.due_date ASC, t.id DESC',
+  // Done tasks go last (their dates no longer matter), then tasks without a due date.
+  due: "t.status = 'done', t.due_date IS NULL, t.due_date ASC, t.id DESC",
   priority:
     "CASE t.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.due_date IS NULL, t.due_date, t.id DESC",
 };
 
+/** Today's calendar day in UTC (YYYY-MM-DD): the day used when the user's own is not known. */
 export function today(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
@@ -75,14 +103,17 @@ function toTask(r: TaskRow, todayIso: string): Task {
     createdBy: r.created_by,
     updatedBy: r.updated_by,
     overdue: r.due_date !== null && r.due_date < todayIso && r.status !== 'done',
+    dueToday: r.due_date === todayIso && r.status !== 'done',
   };
 }
 
-/** The workspace's tasks matching `filter`, in the filter's order. At most `limit` (default 1000). */
-export function listTasks(db: Db, filter: TaskFilter, limit = 1000): Task[] {
+/** The WHERE clause and parameters that select the workspace's tasks matching `filter`. */
+function whereOf(filter: TaskFilter): { where: string; params: Record<string, unknown> } {
   const where = ['1 = 1'];
-  const params: Record<string, unknown> = { limit };
-  if (filter.status) {
+  const params: Record<string, unknown> = {};
+  if (filter.status === 'open') {
+    where.push("t.status IN ('todo', 'doing')");
+  } else if (filter.status) {
     where.push('t.status = @status');
     params.status = filter.status;
   }
@@ -98,18 +129,70 @@ export function listTasks(db: Db, filter: TaskFilter, limit = 1000): Task[] {
     where.push("(t.title LIKE @q ESCAPE '\\' OR t.description LIKE @q ESCAPE '\\')");
     params.q = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
-  const rows = db
-    .prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY ${ORDER[filter.sort]} LIMIT @limit`)
-    .all(params) as TaskRow[];
-  const t = today();
-  return rows.map((r) => toTask(r, t));
+  return { where: where.join(' AND '), params };
 }
 
-/** One of the workspace's tasks (ids are per workspace: another workspace's task is simply not here). */
-export function getTask(db: Db, id: number): Task {
-  const row = db.prepare(`${SELECT} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+/**
+ * The workspace's tasks matching `filter` (`db` is the workspace's database), in the filter's
+ * order: one page of them (`limit`, default 1000, from `offset`), flagged overdue / due today
+ * against `today`.
+ */
+export function listTasks(db: Db, filter: TaskFilter, opts: ListOptions = {}): Task[] {
+  const { where, params } = whereOf(filter);
+  const rows = statement(
+    db,
+    `${SELECT} WHERE ${where} ORDER BY ${ORDER[filter.sort]} LIMIT @limit OFFSET @offset`,
+  ).all({ ...params, limit: opts.limit ?? 1000, offset: opts.offset ?? 0 }) as TaskRow[];
+  const day = opts.today ?? today();
+  return rows.map((r) => toTask(r, day));
+}
+
+/** Counts the workspace's tasks matching `filter` (the same filter listTasks takes), whatever the page. */
+export function countTasks(db: Db, filter: TaskFilter, opts: ListOptions = {}): TaskCounts {
+  const { where, params } = whereOf(filter);
+  const rows = statement(
+    db,
+    `SELECT t.status AS status, count(*) AS n,
+              coalesce(sum(t.due_date < @today AND t.status != 'done'), 0) AS overdue,
+              coalesce(sum(t.due_date = @today AND t.status != 'done'), 0) AS due_today
+       FROM tasks t WHERE ${where} GROUP BY t.status`,
+  ).all({ ...params, today: opts.today ?? today() }) as {
+    status: TaskStatus;
+    n: number;
+    overdue: number;
+    due_today: number;
+  }[];
+  const counts: TaskCounts = {
+    total: 0,
+    byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>,
+    overdue: 0,
+    dueToday: 0,
+  };
+  for (const r of rows) {
+    counts.byStatus[r.status] = r.n;
+    counts.total += r.n;
+    counts.overdue += r.overdue;
+    counts.dueToday += r.due_today;
+  }
+  return counts;
+}
+
+/** Whether task `id` is among those `filter` selects (e.g. one just added, under a filter). */
+export function matchesFilter(db: Db, filter: TaskFilter, id: number): boolean {
+  const { where, params } = whereOf(filter);
+  return (
+    statement(db, `SELECT 1 FROM tasks t WHERE ${where} AND t.id = @id`).get({ ...params, id }) !== undefined
+  );
+}
+
+/**
+ * One of the workspace's tasks (flagged against `day`, default today in UTC). Ids are per
+ * workspace: another workspace's task is simply not here (not_found, like a missing one).
+ */
+export function getTask(db: Db, id: number, day: string = today()): Task {
+  const row = statement(db, `${SELECT} WHERE t.id = ?`).get(id) as TaskRow | undefined;
   if (!row) throw new AppError('not_found', `Task ${id} was not found.`);
-  return toTask(row, today());
+  return toTask(row, day);
 }
 
 /**

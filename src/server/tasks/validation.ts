@@ -4,11 +4,18 @@ import { parseText } from '../text.ts';
 export const STATUSES = ['todo', 'doing', 'done'] as const;
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 export const SORTS = ['recent', 'due', 'priority'] as const;
+/** What the status filter accepts: one status, or `open` (To do and Doing together). */
+export const STATUS_FILTERS = [...STATUSES, 'open'] as const;
 export type TaskStatus = (typeof STATUSES)[number];
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
 export type TaskPriority = (typeof PRIORITIES)[number];
 export type TaskSort = (typeof SORTS)[number];
 
 export const STATUS_LABEL: Record<TaskStatus, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
+export const STATUS_FILTER_LABEL: Record<StatusFilter, string> = {
+  ...STATUS_LABEL,
+  open: 'Open (not done)',
+};
 export const PRIORITY_LABEL: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
 
 /** Most characters of each text field, counted as a person sees them (src/server/text.ts). */
@@ -26,7 +33,7 @@ export interface TaskInput {
 
 export interface TaskFilter {
   q?: string;
-  status?: TaskStatus;
+  status?: StatusFilter;
   priority?: TaskPriority;
   projectId?: number;
   sort: TaskSort;
@@ -103,7 +110,10 @@ export function parseProjectName(v: unknown): string {
   });
 }
 
-/** Filters from a query string (the board, the list and GET /api/tasks share them). Empty values mean "any". */
+/**
+ * Filters from a query string (the board, the list and GET /api/tasks share them). Empty values
+ * mean "any"; `status=open` means To do and Doing.
+ */
 export function parseTaskFilter(params: URLSearchParams): TaskFilter {
   const get = (k: string) => {
     const v = params.get(k);
@@ -120,7 +130,7 @@ export function parseTaskFilter(params: URLSearchParams): TaskFilter {
   const sort = get('sort');
   return {
     q: q || undefined,
-    status: status === undefined ? undefined : parseEnum(status, STATUSES, 'status'),
+    status: status === undefined ? undefined : parseEnum(status, STATUS_FILTERS, 'status'),
     priority: priority === undefined ? undefined : parseEnum(priority, PRIORITIES, 'priority'),
     projectId: project === undefined ? undefined : parseId(project, 'project'),
     sort: sort === undefined ? 'recent' : parseEnum(sort, SORTS, 'sort'),

@@ -58,7 +58,13 @@ export async function prepareSharedWorkspace(rt: Runtime, user: User): Promise<s
 }
 
 /** The directory row of a shared workspace whose object `prepareSharedWorkspace` made. */
-export function insertSharedWorkspace(db: Db, rt: Runtime, user: User, id: string, name: string): MyWorkspace {
+export function insertSharedWorkspace(
+  db: Db,
+  rt: Runtime,
+  user: User,
+  id: string,
+  name: string,
+): MyWorkspace {
   assertMayOwnAnother(db, user.id, rt.config.quota.workspacesPerAccount);
   return insertWorkspace(db, { id, name, personal: false, ownerId: user.id });
 }

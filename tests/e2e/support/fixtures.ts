@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 
 /**
  * The e2e test object: every page fails its test on a console error, an uncaught script error or a
@@ -66,6 +66,7 @@ export interface NewTask {
 /** Adds a task from the form on the current board or list page and waits for its card. */
 export async function addTask(page: Page, task: NewTask): Promise<void> {
   const form = page.locator('form.task-form--create');
+  await openFolded(page, form.getByLabel('Title'), 'Add task');
   await form.getByLabel('Title').fill(task.title);
   if (task.description || task.priority || task.dueDate || task.project || task.status) {
     const details = form.locator('details');
@@ -79,7 +80,20 @@ export async function addTask(page: Page, task: NewTask): Promise<void> {
     if (task.project) await form.getByLabel('Project').selectOption({ label: task.project });
   }
   await form.getByRole('button', { name: 'Add task' }).click();
-  await expect(taskCard(page, task.title)).toBeVisible();
+  await expect(taskCard(page, task.title)).toBeAttached();
+}
+
+/**
+ * On a phone the new-task form and the filters are folded behind "Add task" and "Filters"; opens
+ * the one holding `field` when it is hidden (a link without JavaScript, a toggle button with it).
+ */
+export async function openFolded(page: Page, field: Locator, toggle: 'Add task' | 'Filters'): Promise<void> {
+  if (await field.isVisible()) return;
+  await page
+    .locator('.controls-toggles')
+    .getByText(new RegExp(`^${toggle}`))
+    .click();
+  await expect(field).toBeVisible();
 }
 
 /** The card (board or list) whose title is exactly `title`. */
@@ -95,4 +109,41 @@ export function column(page: Page, status: 'To do' | 'Doing' | 'Done'): Locator 
 /** A calendar day `days` from today (UTC, as the server counts), as YYYY-MM-DD. */
 export function isoDay(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Whether the test's project runs scripts (the `-no-js` projects do not). */
+export function hasScripts(testInfo: TestInfo): boolean {
+  return testInfo.project.use.javaScriptEnabled !== false;
+}
+
+/** Whether the page is phone-sized (the board shows one column at a time up to 56rem). */
+export function isPhone(page: Page): boolean {
+  return (page.viewportSize()?.width ?? 1280) <= 600;
+}
+
+export interface SeedTask {
+  title: string;
+  status?: 'todo' | 'doing' | 'done';
+  priority?: 'low' | 'normal' | 'high';
+  dueDate?: string;
+  description?: string;
+}
+
+/**
+ * Creates tasks through the JSON API with the page's own session (the browser context's cookies),
+ * in order, and returns their ids. Faster than the form when a test needs many.
+ */
+export async function seedTasks(page: Page, tasks: SeedTask[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (const task of tasks) {
+    const res = await page.request.post('/api/tasks', { data: task });
+    expect(res.status(), `creating ${task.title}`).toBe(201);
+    ids.push(((await res.json()) as { id: number }).id);
+  }
+  return ids;
+}
+
+/** The board or list status message (role=status). */
+export function statusMessage(page: Page): Locator {
+  return page.locator('[data-notice]');
 }

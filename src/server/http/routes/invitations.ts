@@ -25,7 +25,10 @@ export const acceptInvitationRoute = apiRoute(async (ctx) => {
   const id = ctx.params.id ?? '';
   return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
     const ws = acceptInvitation(db, id, user);
-    return { status: 200, body: { workspace: { id: ws.id, name: ws.name, role: ws.role, personal: ws.personal } } };
+    return {
+      status: 200,
+      body: { workspace: { id: ws.id, name: ws.name, role: ws.role, personal: ws.personal } },
+    };
   });
 });
 

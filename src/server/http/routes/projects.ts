@@ -1,4 +1,10 @@
-import { createProject, deleteProject, getProject, listProjects, renameProject } from '../../tasks/projects.ts';
+import {
+  createProject,
+  deleteProject,
+  getProject,
+  listProjects,
+  renameProject,
+} from '../../tasks/projects.ts';
 import { parseId, parseProjectName } from '../../tasks/validation.ts';
 import { requireWorkspaceDb } from '../../workspaces/context.ts';
 import { apiRoute, readBody } from '../api.ts';

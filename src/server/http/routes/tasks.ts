@@ -44,7 +44,10 @@ export const updateTaskRoute = apiRoute(async (ctx) => {
   const id = parseId(ctx.params.id, 'id');
   const patch = parseTaskInput(await readBody(ctx), { partial: true });
   const quota = ctx.locals.rt.config.quota;
-  return writeOnce(ctx, ws.replica, (db) => ({ status: 200, body: updateTask(db, userId, id, patch, { quota }) }));
+  return writeOnce(ctx, ws.replica, (db) => ({
+    status: 200,
+    body: updateTask(db, userId, id, patch, { quota }),
+  }));
 });
 
 /** DELETE → 204. */

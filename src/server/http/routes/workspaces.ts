@@ -91,7 +91,8 @@ export const removeMemberRoute = apiRoute(async (ctx) => {
   const user = userOf(ctx);
   const ws = requireWorkspace(ctx.locals);
   const raw = ctx.params.userId ?? '';
-  if (!/^\d{1,15}$/.test(raw)) throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
+  if (!/^\d{1,15}$/.test(raw))
+    throw new AppError('not_found', `User ${raw} is not a member of this workspace.`);
   const target = Number(raw);
   return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
     removeMember(db, ws.id, user.id, target);
@@ -106,7 +107,10 @@ export const createInvitationRoute = apiRoute(async (ctx) => {
   const email = parseNewEmail((await readBody(ctx)).email);
   return writeOnce(ctx, ctx.locals.rt.engine.directory, (db) => {
     const inv = createInvitation(db, ws.id, user.id, email);
-    return { status: 201, body: { invitation: { id: inv.id, email: inv.email, workspaceId: inv.workspaceId } } };
+    return {
+      status: 201,
+      body: { invitation: { id: inv.id, email: inv.email, workspaceId: inv.workspaceId } },
+    };
   });
 });
 

@@ -1,0 +1,74 @@
+/**
+ * What a task card shows, worked out in plain TypeScript (TaskCards.astro only lays it out): the
+ * title and description split around the search match, the tags with their classes, the link to
+ * the task's page and the move buttons.
+ */
+import type { Task } from '../server/tasks/tasks.ts';
+import { PRIORITY_LABEL, STATUS_LABEL, STATUSES } from '../server/tasks/validation.ts';
+import { formatDueDate, type UserClock } from './dates.ts';
+import { markMatches, type Segment } from './highlight.ts';
+import { cardId, type Paths } from './urls.ts';
+
+export interface CardView {
+  id: string;
+  className: string;
+  href: string;
+  title: Segment[];
+  description: Segment[];
+  status: { className: string; label: string } | undefined;
+  overdue: boolean;
+  due: { className: string; label: string; iso: string; text: string } | undefined;
+  priority: { className: string; label: string } | undefined;
+  project: string;
+  /** One per other status: `move=ID:STATUS`, its visible text and its full name. */
+  moves: { value: string; text: string; label: string }[];
+}
+
+export interface CardOptions {
+  clock: UserClock;
+  /** The pages of the workspace the card is in. */
+  paths: Paths;
+  returnTo: string;
+  q?: string | undefined;
+  showStatus?: boolean;
+  highlightId?: number | undefined;
+}
+
+export function toCardView(task: Task, opts: CardOptions): CardView {
+  const classes = ['card', `card--${task.priority}`];
+  if (task.overdue) classes.push('card--overdue');
+  if (task.status === 'done') classes.push('card--done');
+  if (task.id === opts.highlightId) classes.push('card--highlight');
+  return {
+    id: cardId(task.id),
+    className: classes.join(' '),
+    href: opts.paths.task(task.id, opts.returnTo),
+    title: markMatches(task.title, opts.q),
+    description: task.description ? markMatches(task.description, opts.q) : [],
+    status: opts.showStatus
+      ? { className: `tag tag--${task.status}`, label: STATUS_LABEL[task.status] }
+      : undefined,
+    overdue: task.overdue,
+    due: task.dueDate
+      ? {
+          className: task.dueToday ? 'tag tag--due tag--today' : 'tag tag--due',
+          label: task.dueToday ? 'Due today' : 'Due',
+          iso: task.dueDate,
+          text: formatDueDate(task.dueDate, opts.clock),
+        }
+      : undefined,
+    priority:
+      task.priority === 'normal'
+        ? undefined
+        : {
+            className: `tag tag--priority-${task.priority}`,
+            label: `${PRIORITY_LABEL[task.priority]} priority`,
+          },
+    project: task.projectName,
+    moves: STATUSES.filter((s) => s !== task.status).map((s) => ({
+      value: `${task.id}:${s}`,
+      text: STATUS_LABEL[s],
+      label: `Move “${task.title}” to ${STATUS_LABEL[s]}`,
+    })),
+  };
+}

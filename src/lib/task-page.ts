@@ -1,0 +1,31 @@
+import { actions } from 'astro:actions';
+import type { AstroGlobal } from 'astro';
+import type { Replica } from '../server/persistence/replica.ts';
+import { getUserClock, type UserClock } from './dates.ts';
+import { settleActions } from './form-state.ts';
+import { setPageStatus } from './page-status.ts';
+import type { TaskPage, TaskView } from './task-view.ts';
+import { getReturnPath, type Paths, pathsOf } from './urls.ts';
+
+/**
+ * The board's and the list's shared start: a successful create or move redirects (POST → 303 →
+ * GET), otherwise `load` reads the page's data and the response status is set (the failed form's,
+ * 400 for a bad filter, else 200). Returns the redirect Response when there is one.
+ */
+export function openTaskPage<V extends TaskView>(
+  Astro: AstroGlobal,
+  load: (ctx: { workspace: Replica; paths: Paths; clock: UserClock; pageSize: number; here: string }) => V,
+): Response | TaskPage<V> {
+  const workspace = Astro.locals.workspace?.replica;
+  if (!Astro.locals.user || !workspace) return Astro.redirect('/login', 303);
+  const settled = settleActions({
+    create: Astro.getActionResult(actions.createTask),
+    move: Astro.getActionResult(actions.moveTask),
+  });
+  if (settled.redirect) return Astro.redirect(settled.redirect, 303);
+  const here = getReturnPath(Astro.url);
+  const pageSize = Astro.locals.rt.config.pageSize;
+  const view = load({ workspace, paths: pathsOf(Astro.locals), clock: getUserClock(Astro), pageSize, here });
+  setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
+  return { view, failures: settled.failures, here, pageSize };
+}
