@@ -34,6 +34,7 @@ export interface CardOptions {
   highlightId?: number | undefined;
 }
 
+/** The card for `task`: highlighted when it is `highlightId`, its search match marked. */
 export function toCardView(task: Task, opts: CardOptions): CardView {
   const classes = ['card', `card--${task.priority}`];
   if (task.overdue) classes.push('card--overdue');

@@ -14,6 +14,7 @@ function localDay(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
+/** Sets `cc_tz` when the page was rendered for another clock than the browser's (see above). */
 export function syncTimeZone(): void {
   // The first Intl call of a page costs tens of milliseconds (ICU starts up). While the zone the
   // page was rendered for is at the browser's own UTC offset, its calendar day is the browser's:

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boardStatuses, MAX_SHOWN, shownFor } from '../../src/lib/board-view.ts';
+import { toCardView } from '../../src/lib/card-view.ts';
 import {
   dayIn,
   formatDueDate,
@@ -145,5 +146,60 @@ describe('in-app URLs', () => {
     expect(pathsIn('w1').task(5, '/w/w1/')).toBe('/w/w1/tasks/5');
     expect(pathsIn('w1').task(5, '/w/w1/list?q=a')).toBe('/w/w1/tasks/5?back=%2Fw%2Fw1%2Flist%3Fq%3Da');
     expect(withBack('/tasks/5/delete', '/?q=b')).toBe('/tasks/5/delete?back=%2F%3Fq%3Db');
+  });
+});
+
+describe('a task card', () => {
+  const clock = readUserClock('UTC', 'en-GB', 'UTC', new Date('2026-03-02T09:00:00Z'));
+  const task = {
+    id: 7,
+    projectId: 1,
+    projectName: 'Inbox',
+    title: 'Pay the rent',
+    description: 'Before the rent is due',
+    status: 'todo' as const,
+    priority: 'high' as const,
+    dueDate: '2026-03-01',
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    overdue: true,
+    dueToday: false,
+  };
+
+  it('names its state in classes and tags, and moves to the two other statuses through the shared form', () => {
+    const card = toCardView(task, { clock, returnTo: '/?q=rent', q: 'rent', highlightId: 7 });
+    expect(card.id).toBe('task-7');
+    expect(card.className).toBe('card card--high card--overdue card--highlight');
+    expect(card.href).toBe('/tasks/7?back=%2F%3Fq%3Drent');
+    expect(card.title).toEqual([
+      { text: 'Pay the ', mark: false },
+      { text: 'rent', mark: true },
+    ]);
+    expect(card.overdue).toBe(true);
+    expect(card.due).toEqual({
+      className: 'tag tag--due',
+      label: 'Due',
+      iso: '2026-03-01',
+      text: 'Sun 1 Mar',
+    });
+    expect(card.priority).toEqual({ className: 'tag tag--priority-high', label: 'High priority' });
+    expect(card.status).toBeUndefined();
+    expect(card.moves).toEqual([
+      { value: '7:doing', text: 'Doing', label: 'Move “Pay the rent” to Doing' },
+      { value: '7:done', text: 'Done', label: 'Move “Pay the rent” to Done' },
+    ]);
+  });
+
+  it('shows the status in the list, "Due today" on the day, and no tag for normal priority', () => {
+    const card = toCardView(
+      { ...task, status: 'done', priority: 'normal', overdue: false, dueToday: true },
+      { clock, returnTo: '/list', showStatus: true },
+    );
+    expect(card.className).toBe('card card--normal card--done');
+    expect(card.status).toEqual({ className: 'tag tag--done', label: 'Done' });
+    expect(card.due?.label).toBe('Due today');
+    expect(card.due?.className).toBe('tag tag--due tag--today');
+    expect(card.priority).toBeUndefined();
+    expect(card.moves.map((m) => m.value)).toEqual(['7:todo', '7:doing']);
   });
 });
