@@ -167,10 +167,16 @@ describe('a task card', () => {
   };
 
   it('names its state in classes and tags, and moves to the two other statuses through the shared form', () => {
-    const card = toCardView(task, { clock, returnTo: '/?q=rent', q: 'rent', highlightId: 7 });
+    const card = toCardView(task, {
+      clock,
+      paths: pathsIn('w1'),
+      returnTo: '/w/w1/?q=rent',
+      q: 'rent',
+      highlightId: 7,
+    });
     expect(card.id).toBe('task-7');
     expect(card.className).toBe('card card--high card--overdue card--highlight');
-    expect(card.href).toBe('/tasks/7?back=%2F%3Fq%3Drent');
+    expect(card.href).toBe('/w/w1/tasks/7?back=%2Fw%2Fw1%2F%3Fq%3Drent');
     expect(card.title).toEqual([
       { text: 'Pay the ', mark: false },
       { text: 'rent', mark: true },
@@ -193,7 +199,7 @@ describe('a task card', () => {
   it('shows the status in the list, "Due today" on the day, and no tag for normal priority', () => {
     const card = toCardView(
       { ...task, status: 'done', priority: 'normal', overdue: false, dueToday: true },
-      { clock, returnTo: '/list', showStatus: true },
+      { clock, paths: pathsIn('w1'), returnTo: '/w/w1/list', showStatus: true },
     );
     expect(card.className).toBe('card card--normal card--done');
     expect(card.status).toEqual({ className: 'tag tag--done', label: 'Done' });
