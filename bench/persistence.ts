@@ -8,6 +8,8 @@
  *   next to a bare conditional GET (target: revalidation adds one conditional round trip), and the
  *   same in-process (engine.ensureFresh() vs the bare GET, without HTTP or process scheduling);
  * - cold-start restore (download, quick_check, migrations) by size, next to a bare GetObject;
+ * - exactly-once: task creations with an Idempotency-Key next to the same without (target: no
+ *   extra S3 request, acknowledgement ≤ 1.05 ×), and a repeated key (must upload nothing);
  * - fleet write throughput with 1, 2 and 4 server processes on one object, with conflicts and 503s;
  * and checks that no acknowledged write is missing from S3 anywhere (exit 1 if one is).
  *
@@ -16,13 +18,15 @@
  * (and, on the CI's Ceph, collects radosgw's garbage: see collectCephGarbage).
  * Settings (flag or env, default): --sizes BENCH_SIZES_MB (1,10,100); --writes BENCH_WRITES per size
  * (300,30,9); --restores BENCH_RESTORES (3); --reads BENCH_READS (200); --fleet BENCH_FLEET (1,2,4);
- * --fleet-writes BENCH_FLEET_WRITES (300); --fleet-concurrency BENCH_FLEET_CONCURRENCY (32).
+ * --fleet-writes BENCH_FLEET_WRITES (300); --fleet-concurrency BENCH_FLEET_CONCURRENCY (32);
+ * --keyed-writes BENCH_KEYED_WRITES (200).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, printTable } from './lib.ts';
+import { type KeyedResult, measureKeyedWrites } from './persistence-keyed.ts';
 import {
   createBucket,
   deleteBucket,
@@ -44,6 +48,7 @@ const reads = Number(setting('reads', 'BENCH_READS', '200'));
 const fleetSizes = numbers(setting('fleet', 'BENCH_FLEET', '1,2,4'));
 const fleetWrites = Number(setting('fleet-writes', 'BENCH_FLEET_WRITES', '300'));
 const fleetConcurrency = Number(setting('fleet-concurrency', 'BENCH_FLEET_CONCURRENCY', '32'));
+const keyedWrites = Number(setting('keyed-writes', 'BENCH_KEYED_WRITES', '200'));
 
 const target = readS3Target();
 ensureBuilt();
@@ -127,7 +132,7 @@ function printRestores(results: SizeResult[]): void {
 
 function printReads(rv: Awaited<ReturnType<typeof measureReads>>): void {
   process.stdout.write(
-    '\nReads: GET /api/tasks (20 tasks) through a server, S3 behind a counting proxy; then in-process\n',
+    '\nReads: GET /api/tasks (20 tasks) through a server, S3 behind a counting proxy (a read revalidates the directory and the workspace in parallel); then in-process\n',
   );
   printTable(
     ['read path', 'n', 'p50', 'p99', 'S3 GETs per read', 'ratio p50'],
@@ -178,6 +183,42 @@ function printReads(rv: Awaited<ReturnType<typeof measureReads>>): void {
   process.stdout.write(
     `revalidation adds ${ms(overhead)} ms per server read at p50 (${ratio(overhead, pct(rv.conditionalGet, 50))} a bare conditional GET); ` +
       `in-process it costs ${ratio(pct(rv.ensureFresh, 50), pct(rv.conditionalGetDirect, 50))} a bare conditional GET; uploads during reads: ${rv.putsDuringReads}\n`,
+  );
+}
+
+function printKeyed(k: KeyedResult): void {
+  process.stdout.write(
+    '\nExactly-once: POST /api/tasks through a server with and without an Idempotency-Key, S3 behind a counting proxy\n',
+  );
+  const base = pct(k.unkeyed, 50);
+  const row = (name: string, samples: number[], kind: keyof KeyedResult['perWrite']) => [
+    name,
+    samples.length,
+    ms(pct(samples, 50)),
+    ms(pct(samples, 99)),
+    ratio(pct(samples, 50), base),
+    k.perWrite[kind].GET.toFixed(2),
+    k.perWrite[kind].PUT.toFixed(2),
+    k.perWrite[kind].other.toFixed(2),
+  ];
+  printTable(
+    ['write', 'n', 'p50', 'p99', 'ratio p50', 'S3 GET/write', 'S3 PUT/write', 'other/write'],
+    [
+      row('without a key', k.unkeyed, 'unkeyed'),
+      row('with a new key', k.keyed, 'keyed'),
+      row('a key already answered', k.repeat, 'repeat'),
+    ],
+  );
+  const extra =
+    k.perWrite.keyed.GET +
+    k.perWrite.keyed.PUT +
+    k.perWrite.keyed.other -
+    (k.perWrite.unkeyed.GET + k.perWrite.unkeyed.PUT + k.perWrite.unkeyed.other);
+  const r = pct(k.keyed, 50) / base;
+  process.stdout.write(
+    `a key costs ${extra > 0.005 ? `${extra.toFixed(2)} extra S3 requests` : 'no extra S3 request'} per write and ` +
+      `${ratio(pct(k.keyed, 50), base)} the acknowledgement at p50 (target ≤ 1.05×: ${r <= 1.05 ? 'met' : 'missed'}); ` +
+      `a repeat uploads ${k.perWrite.repeat.PUT.toFixed(2)} times\n`,
   );
 }
 
@@ -245,6 +286,7 @@ try {
     );
   }
   const readResult = await measureReads(c, reads);
+  const keyed = await measureKeyedWrites(c, keyedWrites);
   const fleet: FleetResult[] = [];
   for (const n of fleetSizes) {
     progress(`fleet: ${n} process(es), ${fleetWrites} task creations, ${fleetConcurrency} in flight…`);
@@ -260,6 +302,7 @@ try {
   printWrites(sizeResults);
   printRestores(sizeResults);
   printReads(readResult);
+  printKeyed(keyed);
   printFleet(fleet);
   const lost = sizeResults.reduce((n, r) => n + r.lost, 0) + fleet.reduce((n, f) => n + f.lost, 0);
   const failures = fleet.reduce((n, f) => n + f.otherFailures, 0);
@@ -267,7 +310,8 @@ try {
     `\nlost acknowledged writes: ${lost}; failures other than 201/503: ${failures}; ` +
       `finished in ${Math.round((performance.now() - started) / 1000)} s\n`,
   );
-  if (lost > 0 || failures > 0 || readResult.putsDuringReads > 0) exitCode = 1;
+  if (lost > 0 || failures > 0 || readResult.putsDuringReads > 0 || keyed.perWrite.repeat.PUT > 0)
+    exitCode = 1;
 } finally {
   progress(`deleting bucket ${c.bucket}`);
   await deleteBucket(s3, c.bucket).catch((err) =>
