@@ -162,6 +162,8 @@ describe('a task card', () => {
     dueDate: '2026-03-01',
     createdAt: '2026-01-01T00:00:00Z',
     updatedAt: '2026-01-01T00:00:00Z',
+    createdBy: null,
+    updatedBy: null,
     overdue: true,
     dueToday: false,
   };
