@@ -10,6 +10,8 @@ export interface SeededBoard {
   /** The session cookie (`cc_session=…`). */
   cookie: string;
   tasks: number;
+  /** The board's page: the account's personal workspace (`/` only redirects there). */
+  path: string;
 }
 
 const STATUSES = ['todo', 'doing', 'done'];
@@ -35,5 +37,8 @@ export async function seedBoard(base: string, email: string, count: number): Pro
       }),
     );
   }
-  return { email, cookie: api.cookie, tasks: count };
+  const listed = await api.get('/api/workspaces');
+  const personal = (listed.body.workspaces as { id: string; personal: boolean }[]).find((w) => w.personal);
+  if (!personal) throw new Error(`no personal workspace for ${email}: ${JSON.stringify(listed.body)}`);
+  return { email, cookie: api.cookie, tasks: count, path: `/w/${personal.id}/` };
 }
