@@ -69,7 +69,12 @@ export interface SnapshotStore {
   download(destPath: string, opts?: { ifNoneMatch?: string; versionId?: string }): Promise<DownloadResult>;
   /** Metadata of the current object, or null when there is none. */
   head(): Promise<ObjectInfo | null>;
-  /** Writes a new current object under `condition`; throws StoreError 'precondition_failed' when it does not hold. */
+  /**
+   * Writes a new current object under `condition`; throws StoreError 'precondition_failed' when it
+   * does not hold. Callers put bytes no other writer puts (the engine stamps every image with a
+   * random `user_version`): a put whose answer was lost or is a 5xx is settled by comparing the
+   * current object with the body sent, which only proves anything if the body is unique.
+   */
   put(body: PutBody, condition: PutCondition): Promise<ObjectInfo>;
   /** Every version of the key, newest first. */
   listVersions(): Promise<VersionInfo[]>;
