@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { deleteAccountRows, planAccountDeletion } from '../../src/server/account/deletion.ts';
-import { createUser, type User } from '../../src/server/auth/users.ts';
 import { createSession } from '../../src/server/auth/sessions.ts';
+import { createUser, type User } from '../../src/server/auth/users.ts';
 import { migrate } from '../../src/server/db/migrate.ts';
 import { directoryMigrations } from '../../src/server/db/migrations.ts';
 import type { Db } from '../../src/server/persistence/sqlite-file.ts';
@@ -17,7 +17,10 @@ function directory(): Db {
 }
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
-const tick = () => new Date((clock += 1000));
+const tick = () => {
+  clock += 1000;
+  return new Date(clock);
+};
 
 function person(db: Db, name: string): User {
   return createUser(db, `${name}@example.com`, 'hash', newWorkspaceId(), tick());
@@ -69,7 +72,9 @@ describe('deleting an account', () => {
     expect(count('SELECT count(*) AS n FROM users WHERE id = ?', ann.id)).toBe(0);
     expect(count('SELECT count(*) AS n FROM sessions WHERE user_id = ?', ann.id)).toBe(0);
     expect(count('SELECT count(*) AS n FROM memberships WHERE user_id = ?', ann.id)).toBe(0);
-    expect(count('SELECT count(*) AS n FROM workspaces WHERE id IN (?, ?)', ann.personalWorkspaceId, alone)).toBe(0);
+    expect(
+      count('SELECT count(*) AS n FROM workspaces WHERE id IN (?, ?)', ann.personalWorkspaceId, alone),
+    ).toBe(0);
     expect(count('SELECT count(*) AS n FROM invitations WHERE email = ?', ann.email)).toBe(0);
     expect(listMembers(db, team)).toEqual([{ userId: bob.id, email: bob.email, role: 'owner' }]);
   });

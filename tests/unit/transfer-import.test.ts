@@ -23,19 +23,38 @@ function workspace(): Db {
 function seeded(): Db {
   const db = workspace();
   const at = '2026-01-02T03:04:05.678Z';
-  db.prepare("INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('Home', 0, ?, ?)").run(at, at);
-  db.prepare("INSERT INTO labels (name, color, created_at, updated_at) VALUES ('Urgent', 'red', ?, ?)").run(at, at);
-  db.prepare("INSERT INTO labels (name, color, created_at, updated_at) VALUES ('Later', 'blue', ?, ?)").run(at, at);
+  db.prepare("INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('Home', 0, ?, ?)").run(
+    at,
+    at,
+  );
+  db.prepare("INSERT INTO labels (name, color, created_at, updated_at) VALUES ('Urgent', 'red', ?, ?)").run(
+    at,
+    at,
+  );
+  db.prepare("INSERT INTO labels (name, color, created_at, updated_at) VALUES ('Later', 'blue', ?, ?)").run(
+    at,
+    at,
+  );
   const task = db.prepare(
     `INSERT INTO tasks (project_id, title, description, status, priority, due_date, position, created_by, updated_by, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 7, 8, ?, ?)`,
   );
-  task.run(1, 'Pay rent', 'by *Friday*\nnot later', 'todo', 'high', '2026-02-01', -5.5, at, '2026-01-03T00:00:00.000Z');
+  task.run(
+    1,
+    'Pay rent',
+    'by *Friday*\nnot later',
+    'todo',
+    'high',
+    '2026-02-01',
+    -5.5,
+    at,
+    '2026-01-03T00:00:00.000Z',
+  );
   task.run(2, 'Fix the “tap” 🚰', '', 'doing', 'low', null, 3, at, at);
   task.run(2, 'Done thing', '', 'done', 'normal', null, 0.25, at, at);
   db.prepare('INSERT INTO task_labels (task_id, label_id) VALUES (1, 1), (1, 2), (2, 2)').run();
   const item = db.prepare(
-    "INSERT INTO checklist_items (task_id, text, done, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    'INSERT INTO checklist_items (task_id, text, done, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
   item.run(1, 'find the IBAN', 1, 1, at, at);
   item.run(1, 'transfer', 0, 2, at, at);
@@ -80,8 +99,14 @@ describe('import of an export', () => {
 
   it('merges into a workspace that has projects and labels of the same names, ignoring case', () => {
     const target = workspace();
-    target.prepare("INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('HOME', 0, 'x', 'x')").run();
-    target.prepare("INSERT INTO labels (name, color, created_at, updated_at) VALUES ('urgent', 'green', 'x', 'x')").run();
+    target
+      .prepare("INSERT INTO projects (name, is_inbox, created_at, updated_at) VALUES ('HOME', 0, 'x', 'x')")
+      .run();
+    target
+      .prepare(
+        "INSERT INTO labels (name, color, created_at, updated_at) VALUES ('urgent', 'green', 'x', 'x')",
+      )
+      .run();
     const parsed = parseExportJson(exportOf(seeded()));
     const counts = importInto(target, 1, parsed.workspaces, { quota: QUOTA, name: 'Personal' });
     expect(counts.projects).toEqual([]);
@@ -132,7 +157,10 @@ describe('import of an export', () => {
     const json = JSON.parse(exportOf(seeded()));
     json.workspaces[0].labels[0].color = 'chartreuse';
     expect(() =>
-      importInto(workspace(), 1, parseExportJson(JSON.stringify(json)).workspaces, { quota: QUOTA, name: 'P' }),
+      importInto(workspace(), 1, parseExportJson(JSON.stringify(json)).workspaces, {
+        quota: QUOTA,
+        name: 'P',
+      }),
     ).toThrow(/label 1: its color is not a value this app accepts/);
   });
 });
@@ -169,7 +197,11 @@ describe('reading an export', () => {
     const problem = (text: string) => parseExportJson(text).problems[0]?.message;
     expect(problem('{"tasks": [')).toMatch(/^The file is not valid JSON/);
     expect(problem('{"tasks": []}')).toMatch(/not a Code Canvas export/);
-    expect(problem(`{"format": "${EXPORT_FORMAT}", "version": 2, "workspaces": []}`)).toMatch(/newer release/);
-    expect(problem(`{"format": "${EXPORT_FORMAT}", "version": 1, "workspaces": []}`)).toMatch(/no workspaces/);
+    expect(problem(`{"format": "${EXPORT_FORMAT}", "version": 2, "workspaces": []}`)).toMatch(
+      /newer release/,
+    );
+    expect(problem(`{"format": "${EXPORT_FORMAT}", "version": 1, "workspaces": []}`)).toMatch(
+      /no workspaces/,
+    );
   });
 });
