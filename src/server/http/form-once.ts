@@ -68,7 +68,11 @@ export function formLandedAt(
   return replica.read((db) => recordedAnswer(db, guard))?.location;
 }
 
-function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGuard | undefined {
+/**
+ * What the form's token guards (scope `<user id>:form`, fingerprint `form <action>`), or undefined
+ * without a well-formed token. For actions whose change spans objects and so cannot use formWrite.
+ */
+export function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGuard | undefined {
   const token = form.get(ONCE_FIELD);
   if (typeof token !== 'string' || !TOKEN.test(token)) return undefined;
   return {
