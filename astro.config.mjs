@@ -59,7 +59,14 @@ export default defineConfig({
   // the browser used (localhost, the Function URL's domain, …) and the scheme comes from
   // X-Forwarded-Proto behind the Lambda adapter; Astro trusts the Host and X-Forwarded-* headers only
   // when allowedDomains is set, hence the open patterns.
-  security: { checkOrigin: false, allowedDomains: [{ protocol: 'http' }, { protocol: 'https' }] },
+  // Form actions take up to 16 MiB (Astro's default is 1 MiB): the account page's import posts a
+  // file of up to CC_IMPORT_LIMIT_BYTES (at most 5 MiB), and its confirmation posts the file's
+  // text back, which UTF-8 can make up to three times as long. The import checks its own limit.
+  security: {
+    checkOrigin: false,
+    allowedDomains: [{ protocol: 'http' }, { protocol: 'https' }],
+    actionBodySizeLimit: 16 * 1024 * 1024,
+  },
   // No image endpoint: the app transforms no images, and Astro's answered 500 to some queries.
   image: { endpoint: { route: '/_image', entrypoint: './src/server/http/image-endpoint-off.ts' } },
   server: { port: 4321, host: '127.0.0.1' },

@@ -34,6 +34,7 @@ import {
   removeMember,
   renameWorkspace,
 } from '../server/workspaces/workspaces.ts';
+import { account } from './account.ts';
 
 /**
  * Every mutation the pages make, as form actions (they work without JavaScript: POST, then a 303
@@ -44,6 +45,8 @@ import {
  * the first one did (src/server/http/form-once.ts).
  */
 export const server = {
+  ...account,
+
   signup: formAction(async (form, ctx) => {
     setSignInCookies(ctx, await signUp(ctx.locals.rt, clientOf(ctx), formFields(form)));
     return safeReturnTo(form.get('next'), '/');

@@ -62,6 +62,8 @@ export interface Config {
   cookieSecure: 'auto' | 'always' | 'never';
   /** Largest JSON API request body, in bytes. */
   bodyLimitBytes: number;
+  /** Largest file an import takes (POST /api/import, the account page), in bytes. */
+  importLimitBytes: number;
   /** How long idempotency keys (and forms' one-time tokens) are kept, in hours (at least 24). */
   idempotencyTtlHours: number;
   /** Per-workspace limits (tasks, projects, bytes) and how many workspaces one account may own. */
@@ -180,6 +182,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionKeyFile: r.string('CC_SESSION_KEY_FILE', './data/session.key'),
     cookieSecure: r.oneOf('CC_COOKIE_SECURE', ['auto', 'always', 'never'] as const, 'auto'),
     bodyLimitBytes: r.int('CC_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
+    // At most 5 MiB: a Lambda Function URL takes requests of up to 6 MB, form encoding included.
+    importLimitBytes: r.int('CC_IMPORT_LIMIT_BYTES', 3_145_728, 1024, 5_242_880),
     idempotencyTtlHours: r.int('CC_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 365),
     quota: {
       tasks: r.int('CC_QUOTA_TASKS', 5000, 1, 10_000_000),

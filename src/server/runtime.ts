@@ -30,8 +30,10 @@ export interface Runtime {
     /** Failed logins per known browser (see auth/device.ts). */
     loginPerDevice: RateLimiter;
     signupPerIp: RateLimiter;
+    /** Wrong current passwords per account when changing the password (as login's per account). */
+    passwordChange: RateLimiter;
   };
-  /** Every password hash (login, signup) runs through this cap. */
+  /** Every password hash (login, signup, password change) runs through this cap. */
   passwordHashes: HashQueue;
   /** The key that signs session cookies (throws before start-up finished; see auth/session-secret.ts). */
   sessionKey(): string;
@@ -107,6 +109,7 @@ export function createRuntime(config: Config): Runtime {
       loginPerAccount: new RateLimiter(perAccount, windowMs),
       loginPerDevice: new RateLimiter(perAccount, windowMs),
       signupPerIp: new RateLimiter(signup.perIp, signup.windowMs),
+      passwordChange: new RateLimiter(perAccount, windowMs),
     },
     passwordHashes: new HashQueue(config.passwordHashing.concurrency, config.passwordHashing.waitMs),
     sessionKey() {

@@ -199,8 +199,11 @@ export function guessSessionUser(rt: Runtime, token: string | undefined): User |
   });
 }
 
-/** Runs a hash through the per-instance cap; if it is refused (busy), the attempt was not made. */
-async function hashUnlessBusy<T>(
+/**
+ * Runs a hash through the per-instance cap; if it is refused (busy), the attempts counted for it
+ * are given back, since it was never made.
+ */
+export async function hashUnlessBusy<T>(
   rt: Runtime,
   counted: readonly (readonly [RateLimiter, string])[],
   hash: () => Promise<T>,
@@ -216,9 +219,13 @@ async function hashUnlessBusy<T>(
   }
 }
 
-function rateLimited(what: string, waitSeconds: number): AppError {
+/** AppError('rate_limited') saying what was limited and when to try again. */
+export function rateLimited(what: string, waitSeconds: number, field?: string): AppError {
   const when = waitSeconds > 90 ? `${Math.ceil(waitSeconds / 60)} minutes` : `${waitSeconds} seconds`;
-  return new AppError('rate_limited', `${what}. Try again in ${when}.`, { retryAfterSeconds: waitSeconds });
+  return new AppError('rate_limited', `${what}. Try again in ${when}.`, {
+    retryAfterSeconds: waitSeconds,
+    ...(field === undefined ? {} : { field }),
+  });
 }
 
 function emailConflict(): AppError {

@@ -124,12 +124,10 @@ export function createUser(
       field: 'email',
     });
   }
-  const { lastInsertRowid } = db
-    .prepare(
-      'INSERT INTO users (email, password_hash, personal_workspace_id, created_at) VALUES (?, ?, ?, ?)',
-    )
-    .run(email, passwordHash, personalWorkspaceId, now.toISOString());
-  const id = Number(lastInsertRowid);
+  const id = nextUserId(db);
+  db.prepare(
+    'INSERT INTO users (id, email, password_hash, personal_workspace_id, created_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(id, email, passwordHash, personalWorkspaceId, now.toISOString());
   insertWorkspace(db, { id: personalWorkspaceId, name: PERSONAL_NAME, personal: true, ownerId: id }, now);
   return { id, email, createdAt: now.toISOString(), personalWorkspaceId };
 }
@@ -149,4 +147,43 @@ export function getUserCredentials(db: Db, email: string): (User & { passwordHas
     | UserRow
     | undefined;
   return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
+}
+
+/** `meta` key of the highest id a deleted account had (see nextUserId). */
+const RETIRED_UP_TO = 'retired_user_ids_up_to';
+
+/**
+ * The id for a new account: past every id in use and every id a deleted account had. SQLite
+ * would otherwise hand out the id of the newest account again once it is deleted, and the tasks
+ * that account made in workspaces that outlive it (where `created_by` is its id) would show as
+ * made by a stranger who signed up later.
+ */
+function nextUserId(db: Db): number {
+  const row = db
+    .prepare(
+      `SELECT max(coalesce((SELECT max(id) FROM users), 0),
+                  coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)) + 1 AS id`,
+    )
+    .get(RETIRED_UP_TO) as { id: number };
+  return row.id;
+}
+
+/** Records that `id` belonged to a deleted account, so that no new account is ever given it. */
+export function retireUserId(db: Db, id: number): void {
+  db.prepare(
+    `INSERT INTO meta (key, value) VALUES (?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`,
+  ).run(RETIRED_UP_TO, String(id));
+}
+
+/** The stored password hash of account `id`, or null when the account is gone. */
+export function getPasswordHash(db: Db, id: number): string | null {
+  const row = db.prepare('SELECT password_hash FROM users WHERE id = ?').get(id) as
+    | { password_hash: string }
+    | undefined;
+  return row?.password_hash ?? null;
+}
+
+export function setPasswordHash(db: Db, id: number, passwordHash: string): void {
+  db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
 }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isAppError } from '../errors.ts';
 import type { Replica } from '../persistence/replica.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
-import { requireUser } from './form.ts';
+import { requireUser, SECRET_FIELDS } from './form.ts';
 import { type KeyGuard, recordedAnswer, runOnce } from './idempotency.ts';
 
 /**
@@ -68,7 +68,11 @@ export function formLandedAt(
   return replica.read((db) => recordedAnswer(db, guard))?.location;
 }
 
-function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGuard | undefined {
+/**
+ * What the form's token guards (scope `<user id>:form`, fingerprint `form <action>`), or undefined
+ * without a well-formed token. For actions whose change spans objects and so cannot use formWrite.
+ */
+export function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGuard | undefined {
   const token = form.get(ONCE_FIELD);
   if (typeof token !== 'string' || !TOKEN.test(token)) return undefined;
   return {
@@ -79,11 +83,14 @@ function formGuard(ctx: ActionAPIContext, form: FormData, action: string): KeyGu
   };
 }
 
-/** A digest of the form's fields (but its token), in the order sent. */
+/**
+ * A digest of the form's fields (but its token), in the order sent. Passwords stay out: the key is
+ * stored in the directory, and a plain hash of a password there could be guessed offline.
+ */
 function valuesDigest(form: FormData): string {
   const hash = createHash('sha256');
   for (const [name, value] of form.entries()) {
-    if (name === ONCE_FIELD) continue;
+    if (name === ONCE_FIELD || SECRET_FIELDS.has(name)) continue;
     hash.update(`${name.length}:${name}=`);
     hash.update(typeof value === 'string' ? `${value.length}:${value}` : `file:${value.size}`);
   }

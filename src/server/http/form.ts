@@ -11,8 +11,8 @@ export type FormResult =
   | { ok: true; redirect: string }
   | { ok: false; status: number; message: string; field?: string; values: Record<string, string> };
 
-/** Form fields never echoed back into a page. */
-const SECRET_FIELDS = new Set(['password']);
+/** Form fields never echoed back into a page, nor digested into a stored key (form-once.ts). */
+export const SECRET_FIELDS = new Set(['password', 'currentPassword', 'newPassword']);
 
 /** Runs a form action body; expected errors become a FormResult, anything else propagates (500). */
 export async function runForm(form: FormData, body: () => Promise<string>): Promise<FormResult> {

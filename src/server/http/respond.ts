@@ -85,7 +85,13 @@ export async function readJsonObject(
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return '';
+  return (await readBodyBytes(request, limit)).toString('utf8');
+}
+
+/** The request's body as bytes: AppError('payload_too_large') past `limit`, checked while streaming. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Buffer> {
+  if (Number(request.headers.get('content-length') ?? '0') > limit) throw tooLarge(limit);
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -99,7 +105,7 @@ async function readLimited(request: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): AppError {

@@ -1,0 +1,2 @@
+/** Changing the signed-in account's password (see src/server/http/routes/account.ts). */
+export { changePasswordRoute as POST } from '../../../server/http/routes/account.ts';
