@@ -5,6 +5,7 @@
  */
 import { settleNotice, showMoreInPlace, trackColumnTabs } from './board.ts';
 import { syncTimeZone } from './clock.ts';
+import { enableDragging } from './drag.ts';
 import {
   applyFiltersOnChange,
   enhanceDialogLinks,
@@ -13,6 +14,7 @@ import {
   searchShortcut,
   tidySearchUrls,
 } from './forms.ts';
+import { enhanceMoveButtons } from './moves.ts';
 
 syncTimeZone();
 enhanceDialogLinks();
@@ -24,3 +26,5 @@ searchShortcut();
 trackColumnTabs();
 showMoreInPlace();
 settleNotice();
+enhanceMoveButtons();
+enableDragging();

@@ -1,0 +1,212 @@
+/**
+ * Moving cards on the board without a page load, for the "Move to" buttons, dragging and the
+ * `1`/`2`/`3` shortcuts alike: the card moves at once, the JSON API is told (PATCH with `status`
+ * and `position`), and the move is announced in the page's status region. A move the server
+ * refuses or never answers puts the card back where it was and says so.
+ *
+ * 1. One user action is one Idempotency-Key: a retry after a network error or a 503 sends the same
+ *    key, so a move that did land but whose answer was lost is not applied twice.
+ * 2. The position sent names the card's new neighbour (`{after: id}`, else `{before: id}`), the
+ *    same order the server renders after a reload; with no neighbour the card goes first.
+ * 3. Only the board in its own order (`data-order="manual"`) reorders within a column; sorted by
+ *    something else, a card dropped in a column goes on top, as the server puts it.
+ */
+
+const LABELS: Record<string, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
+/** Waits before each retry of a failed request (ms): two retries, then the move is undone. */
+const RETRY_DELAYS = [400, 1200];
+
+/** Where a card sat before a move: enough to put it back exactly. */
+export interface Origin {
+  list: HTMLElement;
+  next: Element | null;
+}
+
+/** The board element, when this page has one that the API can reorder. */
+export function boardOf(): HTMLElement | null {
+  return document.querySelector<HTMLElement>('[data-tasks-api]');
+}
+
+/** The card's task id (`task-7` → 7). */
+export function taskIdOf(card: Element): number {
+  return Number(card.id.replace(/^task-/, ''));
+}
+
+/** The card's title as shown. */
+export function titleOf(card: Element): string {
+  return card.querySelector('h3')?.textContent?.trim() ?? '';
+}
+
+/** The status of the column a card list belongs to. */
+export function statusOf(list: Element): string {
+  return (list as HTMLElement).dataset.cards ?? '';
+}
+
+/** The card list of `status`'s column, made when the column was empty (its empty state goes). */
+export function listFor(status: string): HTMLElement | null {
+  const existing = document.querySelector<HTMLElement>(`.board [data-cards="${status}"]`);
+  if (existing) return existing;
+  const column = document.getElementById(`column-${status}`);
+  if (!column) return null;
+  const list = document.createElement('ul');
+  list.className = 'cards';
+  list.dataset.cards = status;
+  const empty = column.querySelector(':scope > .empty');
+  if (empty) empty.replaceWith(list);
+  else column.querySelector('h2')?.after(list);
+  return list;
+}
+
+/**
+ * Records a card's place; after `apply` moved it in the page, tells the server and announces the
+ * outcome, or puts it back. Resolves to whether the move was kept.
+ */
+export async function commitMove(card: HTMLElement, origin: Origin, key = newKey()): Promise<boolean> {
+  const board = boardOf();
+  const list = card.parentElement;
+  if (!board || !list) return false;
+  const status = statusOf(list);
+  const from = statusOf(origin.list);
+  if (list === origin.list && card.nextElementSibling === origin.next) return true;
+  const body: { status: string; position?: unknown } = { status };
+  if (board.dataset.order === 'manual') {
+    const prev = card.previousElementSibling;
+    const next = card.nextElementSibling;
+    body.position = prev ? { after: taskIdOf(prev) } : next ? { before: taskIdOf(next) } : 'first';
+  }
+  syncCard(card, status, from);
+  try {
+    await patch(`${board.dataset.tasksApi}/${taskIdOf(card)}`, body, key);
+  } catch (err) {
+    origin.list.insertBefore(card, origin.next);
+    syncCard(card, from, status);
+    const reason = err instanceof Error ? err.message : 'the server did not answer';
+    announce(`Could not move “${titleOf(card)}”: ${reason} It is back in ${LABELS[from]}.`, true);
+    return false;
+  }
+  const cards = [...list.children];
+  announce(
+    `Moved “${titleOf(card)}” to ${LABELS[status]}, position ${cards.indexOf(card) + 1} of ${countOf(status)}.`,
+  );
+  return true;
+}
+
+/** A fresh Idempotency-Key for one user action. */
+export function newKey(): string {
+  return crypto.randomUUID();
+}
+
+/** Says `message` in the page's status region (polite), as an error when `failed`. */
+export function announce(message: string, failed = false): void {
+  const region = document.querySelector<HTMLElement>('[data-notice]');
+  if (!region) return;
+  const p = document.createElement('p');
+  p.className = failed ? 'alert alert--error' : 'notice';
+  p.dataset.moveMessage = '';
+  p.textContent = message;
+  region.replaceChildren(p);
+}
+
+/** PATCHes `body` to `url`, retrying network errors, 503s and in-use keys with the same key. */
+async function patch(url: string, body: unknown, key: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let res: Response | undefined;
+    try {
+      res = await fetch(url, {
+        method: 'PATCH',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': key },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      res = undefined;
+    }
+    if (res?.ok) return;
+    const retryable = !res || res.status === 503 || res.status === 409 || res.status === 429;
+    const delay = RETRY_DELAYS[attempt];
+    if (!retryable || delay === undefined) throw new Error(await reasonOf(res));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function reasonOf(res: Response | undefined): Promise<string> {
+  if (!res) return 'the server could not be reached.';
+  try {
+    const message = (await res.json())?.error?.message;
+    if (typeof message === 'string' && message) return message;
+  } catch {
+    // Not the API's JSON (a proxy's page, say): say what the status means instead.
+  }
+  return res.status === 503
+    ? 'the server is busy; try again in a moment.'
+    : `the server answered ${res.status}.`;
+}
+
+/** Updates what a card and the columns show for a move `from` → `to`: buttons, counts, class. */
+function syncCard(card: HTMLElement, to: string, from: string): void {
+  card.classList.toggle('card--done', to === 'done');
+  const others = Object.keys(LABELS).filter((s) => s !== to);
+  const title = titleOf(card);
+  card.querySelectorAll<HTMLButtonElement>('button[name="move"]').forEach((button, i) => {
+    const status = others[i];
+    if (!status) return;
+    button.value = `${taskIdOf(card)}:${status}`;
+    button.textContent = LABELS[status] ?? status;
+    button.setAttribute('aria-label', `Move “${title}” to ${LABELS[status]}`);
+  });
+  if (to !== from) {
+    addCount(from, -1);
+    addCount(to, 1);
+  }
+}
+
+/** How many tasks the column of `status` holds (its heading's count). */
+function countOf(status: string): number {
+  return Number(document.querySelector(`#column-${status} .column__count`)?.firstChild?.textContent ?? 0);
+}
+
+function addCount(status: string, delta: number): void {
+  const n = countOf(status) + delta;
+  for (const count of document.querySelectorAll(
+    `#column-${status} .column__count, .board-tabs__tab--${status} .board-tabs__count`,
+  )) {
+    const text = count.firstChild;
+    if (text?.nodeType === Node.TEXT_NODE) text.textContent = String(n);
+    const unit = count.querySelector('.visually-hidden');
+    if (unit) unit.textContent = n === 1 ? ' task' : ' tasks';
+  }
+}
+
+/**
+ * The cards' "Move to" buttons move the card in place (to the top of the other column, as the
+ * form does) instead of posting the page's move form; where that column is not on the page (a
+ * status filter), the form is posted as without JavaScript.
+ */
+export function enhanceMoveButtons(): void {
+  document.addEventListener('click', (event) => {
+    const button =
+      event.target instanceof Element ? event.target.closest<HTMLButtonElement>('button[name="move"]') : null;
+    const card = button?.closest<HTMLElement>('.card');
+    if (!button || !card || !boardOf()) return;
+    const status = button.value.split(':')[1] ?? '';
+    const list = listFor(status);
+    if (!list) return;
+    event.preventDefault();
+    moveToTop(card, list);
+  });
+}
+
+/** Moves `card` to the top of `list` and commits it; keyboard focus stays on the card. */
+export async function moveToTop(card: HTMLElement, list: HTMLElement): Promise<boolean> {
+  const origin = { list: card.parentElement as HTMLElement, next: card.nextElementSibling };
+  list.prepend(card);
+  const link = card.querySelector<HTMLElement>('h3 a');
+  // On a phone the other column is hidden: follow the card there, as the form's redirect does.
+  if (card.offsetParent === null) location.hash = card.id;
+  link?.focus({ preventScroll: true });
+  card.scrollIntoView({ block: 'nearest' });
+  const kept = await commitMove(card, origin);
+  if (!kept && card.offsetParent === null) location.hash = `column-${statusOf(origin.list)}`;
+  if (!kept) link?.focus({ preventScroll: true });
+  return kept;
+}
