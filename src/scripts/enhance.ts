@@ -15,6 +15,7 @@ import {
   tidySearchUrls,
 } from './forms.ts';
 import { enhanceMoveButtons } from './moves.ts';
+import { enableShortcuts } from './shortcuts.ts';
 
 syncTimeZone();
 enhanceDialogLinks();
@@ -28,3 +29,4 @@ showMoreInPlace();
 settleNotice();
 enhanceMoveButtons();
 enableDragging();
+enableShortcuts();
