@@ -7,9 +7,11 @@
  *   a click. A finger has to rest on the card first (a long press), so a swipe still scrolls.
  * - On a phone only one column shows: dropping a card on a column's tab moves it there.
  * - Escape, or a pointer the browser takes back (pointercancel), puts the card back.
+ * - Only on the board in its own order: sorted by due date, say, where a card goes is the
+ *   server's to decide, and the Move buttons post their form.
  * The "Move to" buttons stay the way to do this by keyboard or without JavaScript.
  */
-import { boardOf, commitMove, listFor, type Origin } from './moves.ts';
+import { boardOf, commitMove, highlight, inOwnOrder, listFor, type Origin } from './moves.ts';
 
 /** Pixels a mouse must move with the button down before a press becomes a drag. */
 const MOUSE_SLOP = 5;
@@ -61,11 +63,14 @@ export function enableDragging(): void {
       d.origin.list.insertBefore(d.card, d.origin.next);
       return;
     }
+    // Dropped on a phone's tab, the card went to a column not on show: follow it there.
+    if (d.card.offsetParent === null) highlight(d.card);
     await commitMove(d.card, d.origin);
   };
 
   board.addEventListener('pointerdown', (event) => {
-    if (drag || !event.isPrimary || event.button !== 0) return;
+    // Sorted by something else, the server decides where a card goes: the Move buttons do it.
+    if (drag || !event.isPrimary || event.button !== 0 || !inOwnOrder()) return;
     const target = event.target as Element;
     const card = target.closest<HTMLElement>('.card');
     if (!card?.parentElement || target.closest('button, input, select, textarea')) return;
@@ -154,10 +159,7 @@ function follow(d: Drag, x: number, y: number): void {
     const column = under?.closest<HTMLElement>('.column');
     const status = column?.id.replace(/^column-/, '');
     list = status ? listFor(status) : null;
-    if (list?.dataset.cards && boardOf()?.dataset.order === 'manual') place(card, list, y);
-    // Sorted by something else, a column's order is not the user's: back in place, or on top.
-    else if (list === d.origin.list) list.insertBefore(card, d.origin.next);
-    else if (list && list !== card.parentElement) list.prepend(card);
+    if (list) place(card, list, y);
   }
   // Follow the pointer from wherever the card now sits in the page.
   card.style.transform = '';

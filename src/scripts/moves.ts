@@ -8,8 +8,8 @@
  *    key, so a move that did land but whose answer was lost is not applied twice.
  * 2. The position sent names the card's new neighbour (`{after: id}`, else `{before: id}`), the
  *    same order the server renders after a reload; with no neighbour the card goes first.
- * 3. Only the board in its own order (`data-order="manual"`) reorders within a column; sorted by
- *    something else, a card dropped in a column goes on top, as the server puts it.
+ * 3. Only on the board in its own order (`data-order="manual"`): sorted by something else, the
+ *    server alone knows where a card goes, so the buttons post their form as without JavaScript.
  */
 
 const LABELS: Record<string, string> = { todo: 'To do', doing: 'Doing', done: 'Done' };
@@ -68,15 +68,12 @@ export async function commitMove(card: HTMLElement, origin: Origin, key = newKey
   const status = statusOf(list);
   const from = statusOf(origin.list);
   if (list === origin.list && card.nextElementSibling === origin.next) return true;
-  const body: { status: string; position?: unknown } = { status };
-  if (board.dataset.order === 'manual') {
-    const prev = card.previousElementSibling;
-    const next = card.nextElementSibling;
-    body.position = prev ? { after: taskIdOf(prev) } : next ? { before: taskIdOf(next) } : 'first';
-  }
+  const prev = card.previousElementSibling;
+  const next = card.nextElementSibling;
+  const position = prev ? { after: taskIdOf(prev) } : next ? { before: taskIdOf(next) } : 'first';
   syncCard(card, status, from);
   try {
-    await patch(`${board.dataset.tasksApi}/${taskIdOf(card)}`, body, key);
+    await patch(`${board.dataset.tasksApi}/${taskIdOf(card)}`, { status, position }, key);
   } catch (err) {
     origin.list.insertBefore(card, origin.next);
     syncCard(card, from, status);
@@ -179,34 +176,49 @@ function addCount(status: string, delta: number): void {
 
 /**
  * The cards' "Move to" buttons move the card in place (to the top of the other column, as the
- * form does) instead of posting the page's move form; where that column is not on the page (a
- * status filter), the form is posted as without JavaScript.
+ * form does) instead of posting the page's move form. Where the page cannot show the result
+ * itself, the form is posted as without JavaScript: a column that is not on the page (a status
+ * filter), or a board sorted by something other than its own order (the server places the card).
  */
 export function enhanceMoveButtons(): void {
   document.addEventListener('click', (event) => {
     const button =
       event.target instanceof Element ? event.target.closest<HTMLButtonElement>('button[name="move"]') : null;
     const card = button?.closest<HTMLElement>('.card');
-    if (!button || !card || !boardOf()) return;
-    const status = button.value.split(':')[1] ?? '';
-    const list = listFor(status);
+    if (!button || !card || !inOwnOrder()) return;
+    const list = listFor(button.value.split(':')[1] ?? '');
     if (!list) return;
     event.preventDefault();
     moveToTop(card, list);
   });
 }
 
-/** Moves `card` to the top of `list` and commits it; keyboard focus stays on the card. */
+/** Whether this page is a board in its own order, where the script can place cards itself. */
+export function inOwnOrder(): boolean {
+  return boardOf()?.dataset.order === 'manual';
+}
+
+/**
+ * Moves `card` to the top of `list` and commits it. Like the form's redirect to `#task-7`, the
+ * address then names the card, so it is highlighted, scrolled to, and on a phone its column shows;
+ * keyboard focus stays on it.
+ */
 export async function moveToTop(card: HTMLElement, list: HTMLElement): Promise<boolean> {
   const origin = { list: card.parentElement as HTMLElement, next: card.nextElementSibling };
   list.prepend(card);
-  const link = card.querySelector<HTMLElement>('h3 a');
-  // On a phone the other column is hidden: follow the card there, as the form's redirect does.
-  if (card.offsetParent === null) location.hash = card.id;
-  link?.focus({ preventScroll: true });
-  card.scrollIntoView({ block: 'nearest' });
+  highlight(card);
   const kept = await commitMove(card, origin);
-  if (!kept && card.offsetParent === null) location.hash = `column-${statusOf(origin.list)}`;
-  if (!kept) link?.focus({ preventScroll: true });
+  // Put back, it is still the card the address names: its old column shows again by itself.
+  card.querySelector<HTMLElement>('h3 a')?.focus({ preventScroll: true });
   return kept;
+}
+
+/** Marks `card` as the one the last action was about, in the address too (see moveToTop). */
+export function highlight(card: HTMLElement): void {
+  for (const other of document.querySelectorAll('.card--highlight'))
+    other.classList.remove('card--highlight');
+  card.classList.add('card--highlight');
+  location.replace(`#${card.id}`);
+  card.scrollIntoView({ block: 'center' });
+  card.querySelector<HTMLElement>('h3 a')?.focus({ preventScroll: true });
 }
