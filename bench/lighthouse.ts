@@ -52,7 +52,12 @@ try {
           `lighthouse: board of ${board.tasks} tasks, ${device}, run ${i + 1} of ${runs}…\n`,
         );
         reports.push(
-          await lighthouse(`${server.url}/`, board.cookie, device, join(out, `${device}-${i}.json`)),
+          await lighthouse(
+            `${server.url}${board.path}`,
+            board.cookie,
+            device,
+            join(out, `${device}-${i}.json`),
+          ),
         );
       }
       const median = reports.sort((a, b) => a.scores.performance - b.scores.performance)[
@@ -114,7 +119,7 @@ async function lighthouse(
     categories: Record<string, { score: number | null }>;
     audits: Record<string, { displayValue?: string }>;
   };
-  if (new URL(lhr.finalDisplayedUrl).pathname !== '/') {
+  if (new URL(lhr.finalDisplayedUrl).pathname !== new URL(url).pathname) {
     throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not the board: was the cookie sent?`);
   }
   return {

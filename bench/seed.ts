@@ -10,6 +10,8 @@ export interface SeededBoard {
   /** The session cookie (`cc_session=…`). */
   cookie: string;
   tasks: number;
+  /** The board's page (`/w/{personal workspace}/`): `/` only redirects there. */
+  path: string;
 }
 
 const STATUSES = ['todo', 'doing', 'done'];
@@ -18,7 +20,7 @@ const PRIORITIES = ['low', 'normal', 'high'];
 /** Signs up `email` and creates `count` tasks, 50 requests at a time. */
 export async function seedBoard(base: string, email: string, count: number): Promise<SeededBoard> {
   const api = new ApiClient(base);
-  await api.signUp(email, 'bench password');
+  const user = await api.signUp(email, 'bench password');
   for (let i = 0; i < count; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
@@ -35,5 +37,5 @@ export async function seedBoard(base: string, email: string, count: number): Pro
       }),
     );
   }
-  return { email, cookie: api.cookie, tasks: count };
+  return { email, cookie: api.cookie, tasks: count, path: `/w/${user.personalWorkspaceId}/` };
 }
