@@ -179,7 +179,7 @@ test.describe('dragging cards on the board', () => {
     expect(await titles(page.locator('#column-doing'))).toEqual(['Middle']);
   });
 
-  test('a move the server refuses (503) puts the card back and says so, after retrying with the same key', async ({
+  test('a move the server refuses (503) or never answers puts the card back and says so, after retrying with the same key', async ({
     page,
     consoleErrors,
   }) => {
@@ -187,9 +187,11 @@ test.describe('dragging cards on the board', () => {
     await seedTasks(page, [{ title: 'Second' }, { title: 'First' }]);
     await page.goto('/');
     const keys: (string | undefined)[] = [];
+    let offline = false;
     await page.route('**/api/workspaces/*/tasks/*', (route) => {
       if (route.request().method() !== 'PATCH') return route.continue();
       keys.push(route.request().headers()['idempotency-key']);
+      if (offline) return route.abort('internetdisconnected');
       return route.fulfill({
         status: 503,
         contentType: 'application/json',
@@ -223,8 +225,22 @@ test.describe('dragging cards on the board', () => {
       expect(await titles(page.locator('#column-todo'))).toEqual(['First', 'Second']);
       expect(new Set(keys).size).toBe(2);
     }
-    // Chromium logs each 503; that is the failure under test.
-    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/status of 503/.test(e)));
+    // No answer at all (the network is down): the same, in other words.
+    offline = true;
+    keys.length = 0;
+    await taskCard(page, 'Second').getByRole('button', { name: 'Move “Second” to Done' }).click();
+    await expect(message).toHaveText(
+      'Could not move “Second”: the server could not be reached. It is back in To do.',
+    );
+    expect(await titles(page.locator('#column-todo'))).toEqual(['First', 'Second']);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    // Chromium logs each failed request; that is the failure under test.
+    consoleErrors.splice(
+      0,
+      consoleErrors.length,
+      ...consoleErrors.filter((e) => !/status of 503|ERR_INTERNET_DISCONNECTED/.test(e)),
+    );
     await page.unroute('**/api/workspaces/*/tasks/*');
     await page.reload();
     expect(await titles(page.locator('#column-todo'))).toEqual(['First', 'Second']);
