@@ -11,7 +11,15 @@
  *   server's to decide, and the Move buttons post their form.
  * The "Move to" buttons stay the way to do this by keyboard or without JavaScript.
  */
-import { boardOf, commitMove, highlight, inOwnOrder, listFor, type Origin } from './moves.ts';
+import {
+  boardOf,
+  commitMove,
+  highlight,
+  inOwnOrder,
+  listFor,
+  type Origin,
+  restoreEmptyStates,
+} from './moves.ts';
 
 /** Pixels a mouse must move with the button down before a press becomes a drag. */
 const MOUSE_SLOP = 5;
@@ -61,8 +69,10 @@ export function enableDragging(): void {
     document.querySelector('.board-tabs__tab--drop')?.classList.remove('board-tabs__tab--drop');
     if (!keep) {
       d.origin.list.insertBefore(d.card, d.origin.next);
+      restoreEmptyStates();
       return;
     }
+    restoreEmptyStates();
     // Dropped on a phone's tab, the card went to a column not on show: follow it there.
     if (d.card.offsetParent === null) highlight(d.card);
     await commitMove(d.card, d.origin);

@@ -42,6 +42,9 @@ export function statusOf(list: Element): string {
   return (list as HTMLElement).dataset.cards ?? '';
 }
 
+/** The empty states that made way for a card list, to put back if the list is left empty. */
+const emptyStates = new WeakMap<HTMLElement, Element>();
+
 /** The card list of `status`'s column, made when the column was empty (its empty state goes). */
 export function listFor(status: string): HTMLElement | null {
   const existing = document.querySelector<HTMLElement>(`.board [data-cards="${status}"]`);
@@ -52,9 +55,21 @@ export function listFor(status: string): HTMLElement | null {
   list.className = 'cards';
   list.dataset.cards = status;
   const empty = column.querySelector(':scope > .empty');
-  if (empty) empty.replaceWith(list);
-  else column.querySelector('h2')?.after(list);
+  if (empty) {
+    empty.replaceWith(list);
+    emptyStates.set(list, empty);
+  } else column.querySelector('h2')?.after(list);
   return list;
+}
+
+/** Gives a column its empty state back when a drag passed through it, or a move there failed. */
+export function restoreEmptyStates(): void {
+  for (const list of document.querySelectorAll<HTMLElement>('.board [data-cards]')) {
+    const empty = emptyStates.get(list);
+    if (!empty || list.children.length > 0) continue;
+    list.replaceWith(empty);
+    emptyStates.delete(list);
+  }
 }
 
 /**
@@ -77,6 +92,7 @@ export async function commitMove(card: HTMLElement, origin: Origin, key = newKey
   } catch (err) {
     origin.list.insertBefore(card, origin.next);
     syncCard(card, from, status);
+    restoreEmptyStates();
     const reason = err instanceof Error ? err.message : 'the server did not answer';
     announce(`Could not move “${titleOf(card)}”: ${reason} It is back in ${LABELS[from]}.`, true);
     return false;

@@ -135,6 +135,8 @@ test.describe('dragging cards on the board', () => {
     await page.keyboard.press('Escape');
     await page.mouse.up();
     expect(await titles(column(page, 'To do'))).toEqual(['Stays', 'Lonely']);
+    // The column it passed over is empty again, and says so.
+    await expect(done.getByText('No tasks in Done')).toBeVisible();
 
     await mouseDrag(page, taskCard(page, 'Lonely'), into.x, into.y + 40);
     await expect(page.locator('[data-notice]')).toHaveText('Moved “Lonely” to Done, position 1 of 1.');
@@ -264,5 +266,24 @@ test.describe('dragging cards on the board', () => {
     expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     await page.reload();
     expect(await titles(page.locator('#column-doing'))).toEqual(['Next up', 'Old work']);
+  });
+
+  test('sorted by due date, cards do not drag and the Move buttons post their form', async ({ page }) => {
+    test.skip(isPhone(page), 'The same code on a phone; the desktop shows both columns');
+    await signUp(page, uniqueEmail('drag-sorted'));
+    await seedTasks(page, [
+      { title: 'Due later', dueDate: '2099-01-02' },
+      { title: 'Due sooner', dueDate: '2099-01-01' },
+    ]);
+    await page.goto('/?sort=due');
+    const target = await topOf(column(page, 'Doing'));
+    await mouseDrag(page, taskCard(page, 'Due later'), target.x, target.y + 40);
+    expect(await titles(column(page, 'To do'))).toEqual(['Due sooner', 'Due later']);
+    await expect(page.locator('#column-doing li.card')).toHaveCount(0);
+
+    await taskCard(page, 'Due later').getByRole('button', { name: 'Move “Due later” to Doing' }).click();
+    // The form's redirect, not a move in place: the server put the card where its sort says.
+    await expect(page).toHaveURL(/\?sort=due(&notice=moved&task=\d+)?#task-\d+$/);
+    await expect(column(page, 'Doing').getByRole('link', { name: 'Due later' })).toBeVisible();
   });
 });
