@@ -73,8 +73,8 @@ export function restoreEmptyStates(): void {
 }
 
 /**
- * Records a card's place; after `apply` moved it in the page, tells the server and announces the
- * outcome, or puts it back. Resolves to whether the move was kept.
+ * After `card` was moved in the page from `origin`, tells the server (one key for this move) and
+ * announces the outcome, or puts the card back. Resolves to whether the move was kept.
  */
 export async function commitMove(card: HTMLElement, origin: Origin, key = newKey()): Promise<boolean> {
   const board = boardOf();
@@ -106,7 +106,10 @@ export async function commitMove(card: HTMLElement, origin: Origin, key = newKey
 
 /** A fresh Idempotency-Key for one user action. */
 export function newKey(): string {
-  return crypto.randomUUID();
+  // randomUUID exists only in secure contexts (HTTPS, localhost); a plain-HTTP address gets a
+  // random key from getRandomValues instead.
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Says `message` in the page's status region (polite), as an error when `failed`. */
@@ -115,7 +118,6 @@ export function announce(message: string, failed = false): void {
   if (!region) return;
   const p = document.createElement('p');
   p.className = failed ? 'alert alert--error' : 'notice';
-  p.dataset.moveMessage = '';
   p.textContent = message;
   region.replaceChildren(p);
 }
