@@ -20,7 +20,7 @@ const PRIORITIES = ['low', 'normal', 'high'];
 /** Signs up `email` and creates `count` tasks, 50 requests at a time. */
 export async function seedBoard(base: string, email: string, count: number): Promise<SeededBoard> {
   const api = new ApiClient(base);
-  await api.signUp(email, 'bench password');
+  const user = await api.signUp(email, 'bench password');
   for (let i = 0; i < count; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
@@ -37,8 +37,5 @@ export async function seedBoard(base: string, email: string, count: number): Pro
       }),
     );
   }
-  const listed = await api.get('/api/workspaces');
-  const personal = (listed.body.workspaces as { id: string; personal: boolean }[]).find((w) => w.personal);
-  if (!personal) throw new Error(`no personal workspace for ${email}: ${JSON.stringify(listed.body)}`);
-  return { email, cookie: api.cookie, tasks: count, path: `/w/${personal.id}/` };
+  return { email, cookie: api.cookie, tasks: count, path: `/w/${user.personalWorkspaceId}/` };
 }

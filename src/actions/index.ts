@@ -1,11 +1,12 @@
-import { type ActionAPIContext, defineAction } from 'astro:actions';
-import { pathsIn, withNotice } from '../lib/urls.ts';
+import { pathsIn, withNotice, withUndo } from '../lib/urls.ts';
 import { logIn, logOut, logOutEverywhere, signUp } from '../server/auth/service.ts';
 import { SESSION_COOKIE } from '../server/auth/session.ts';
 import { parseNewEmail } from '../server/auth/users.ts';
-import { formFields, requireUser, runForm, safeReturnTo } from '../server/http/form.ts';
+import { formFields, requireUser, safeReturnTo } from '../server/http/form.ts';
 import { formLandedAt, formWrite } from '../server/http/form-once.ts';
 import { clientOf, setSignInCookies } from '../server/http/sign-in.ts';
+import { writeOptions } from '../server/http/write-options.ts';
+import { parseLabelIds } from '../server/tasks/labels.ts';
 import { createProject, deleteProject, renameProject } from '../server/tasks/projects.ts';
 import { createTask, deleteTask, updateTask } from '../server/tasks/tasks.ts';
 import {
@@ -16,6 +17,8 @@ import {
   STATUSES,
 } from '../server/tasks/validation.ts';
 import { requireWorkspace, requireWorkspaceDb } from '../server/workspaces/context.ts';
+import { boardActions } from './board.ts';
+import { formAction, withoutEmpty } from './form-action.ts';
 import {
   acceptInvitation,
   createInvitation,
@@ -73,10 +76,10 @@ export const server = {
   createTask: formAction(async (form, ctx) => {
     const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
-    const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: false });
+    const input = parseTaskInput(taskFields(form), { partial: false });
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
     return formWrite(ctx, form, 'createTask', ws.replica, (db) => {
-      const task = createTask(db, user.id, input, { quota: ctx.locals.rt.config.quota });
+      const task = createTask(db, user.id, input, writeOptions(ctx.locals.rt));
       return withNotice(back, 'added', task.id);
     });
   }),
@@ -86,10 +89,10 @@ export const server = {
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
     // A form always sends every field: an empty due date means "no due date".
-    const input = parseTaskInput(withoutEmpty(formFields(form), ['projectId']), { partial: true });
+    const input = parseTaskInput(taskFields(form), { partial: true });
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
     return formWrite(ctx, form, 'updateTask', ws.replica, (db) => {
-      updateTask(db, user.id, id, input, { quota: ctx.locals.rt.config.quota });
+      updateTask(db, user.id, id, input, writeOptions(ctx.locals.rt));
       return withNotice(back, 'saved', id);
     });
   }),
@@ -100,19 +103,20 @@ export const server = {
     const { id, status } = parseMove(form);
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
     return formWrite(ctx, form, 'moveTask', ws.replica, (db) => {
-      updateTask(db, user.id, id, { status });
+      updateTask(db, user.id, id, { status }, writeOptions(ctx.locals.rt));
       return withNotice(back, 'moved', id);
     });
   }),
 
   deleteTask: formAction(async (form, ctx) => {
-    requireUser(ctx);
+    const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).board());
+    const { undoSeconds } = writeOptions(ctx.locals.rt);
     return formWrite(ctx, form, 'deleteTask', ws.replica, (db) => {
-      deleteTask(db, id);
-      return back;
+      const entry = deleteTask(db, user.id, id, { undoSeconds });
+      return withUndo(back, entry.id);
     });
   }),
 
@@ -140,13 +144,14 @@ export const server = {
   }),
 
   deleteProject: formAction(async (form, ctx) => {
-    requireUser(ctx);
+    const user = requireUser(ctx);
     const ws = requireWorkspaceDb(ctx.locals);
     const id = parseId(form.get('id'), 'id');
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).projects());
+    const { undoSeconds } = writeOptions(ctx.locals.rt);
     return formWrite(ctx, form, 'deleteProject', ws.replica, (db) => {
-      deleteProject(db, id);
-      return back;
+      const entry = deleteProject(db, user.id, id, { undoSeconds });
+      return withUndo(back, entry.id);
     });
   }),
 
@@ -239,15 +244,9 @@ export const server = {
       return back;
     });
   }),
-};
 
-/**
- * A form action whose body returns the path to redirect to; expected errors become a failed
- * FormResult that the page renders next to the fields (see runForm).
- */
-function formAction(body: (form: FormData, ctx: ActionAPIContext) => Promise<string>) {
-  return defineAction({ accept: 'form', handler: (form, ctx) => runForm(form, () => body(form, ctx)) });
-}
+  ...boardActions,
+};
 
 /**
  * Which task goes where: the board's shared move form sends one `move=ID:STATUS` from the button
@@ -259,9 +258,15 @@ function parseMove(form: FormData): { id: number; status: (typeof STATUSES)[numb
   return { id: parseId(id, 'id'), status: parseEnum(status, STATUSES, 'status') };
 }
 
-/** Drops keys whose value is '' (a select left on "any"/"Inbox"). */
-function withoutEmpty(fields: Record<string, string>, keys: string[]): Record<string, string> {
-  const out = { ...fields };
-  for (const k of keys) if (out[k] === '') delete out[k];
-  return out;
+/**
+ * A task form's fields for parseTaskInput: a project left on "Inbox" dropped, and the labels (one
+ * checkbox each, so repeated fields) as a list, when the form shows them (`labelsShown`: with
+ * every box unchecked a form sends no `labels` at all, which must still mean "none").
+ */
+function taskFields(form: FormData): Record<string, unknown> {
+  const fields: Record<string, unknown> = withoutEmpty(formFields(form), ['projectId']);
+  delete fields.labels;
+  delete fields.labelsShown;
+  if (form.get('labelsShown') === '1') fields.labels = parseLabelIds(form.getAll('labels'));
+  return fields;
 }

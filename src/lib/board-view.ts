@@ -53,7 +53,8 @@ export function loadBoard(
   pageSize: number,
   here: string,
 ): BoardView {
-  const query = readTaskQuery(params);
+  // The board shows the user's own order (drag and drop, the task page's order buttons).
+  const query = readTaskQuery(params, 'manual');
   return workspace.read((db) => {
     const shared = loadSharedView(db, query, params, clock, paths.board);
     const columns = boardStatuses(query.filter.status).map((status): ColumnView => {

@@ -7,7 +7,7 @@ import { isAppError } from '../server/errors.ts';
 import type { Db } from '../server/persistence/sqlite-file.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
 import { countTasks, getTask, matchesFilter, type Task, type TaskCounts } from '../server/tasks/tasks.ts';
-import { parseTaskFilter, STATUS_LABEL, type TaskFilter } from '../server/tasks/validation.ts';
+import { parseTaskFilter, STATUS_LABEL, type TaskFilter, type TaskSort } from '../server/tasks/validation.ts';
 import type { UserClock } from './dates.ts';
 import type { FormFailure } from './form-state.ts';
 import { cardId, NOTICE_PARAM, type NoticeKind, TASK_PARAM } from './urls.ts';
@@ -19,6 +19,8 @@ export interface FilterValues {
   priority: string;
   project: string;
   sort: string;
+  /** The page's own order, used when `sort` is empty (the board: its manual order). */
+  defaultSort: TaskSort;
 }
 
 /** The filter a board or list page was asked for. */
@@ -62,19 +64,23 @@ export interface TaskPage<V extends TaskView> {
   pageSize: number;
 }
 
-/** Reads the filter from a query string; a malformed one is reported, not thrown. */
-export function readTaskQuery(params: URLSearchParams): TaskQuery {
+/**
+ * Reads the filter from a query string; a malformed one is reported, not thrown. Without `sort`
+ * the page's `defaultSort` applies.
+ */
+export function readTaskQuery(params: URLSearchParams, defaultSort: TaskSort = 'recent'): TaskQuery {
   const values: FilterValues = {
     q: params.get('q') ?? '',
     status: params.get('status') ?? '',
     priority: params.get('priority') ?? '',
     project: params.get('project') ?? '',
     sort: params.get('sort') ?? '',
+    defaultSort,
   };
-  let filter: TaskFilter = { sort: 'recent' };
+  let filter: TaskFilter = { sort: defaultSort };
   let filterError: string | undefined;
   try {
-    filter = parseTaskFilter(params);
+    filter = parseTaskFilter(params, defaultSort);
   } catch (err) {
     if (!isAppError(err, 'invalid')) throw err;
     filterError = err.message;

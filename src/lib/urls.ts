@@ -10,13 +10,15 @@ import type { TaskStatus } from '../server/tasks/validation.ts';
 const ACTION_PARAM = '_action';
 
 /** The query parameters that choose which tasks a board or list shows (kept when switching view). */
-export const FILTER_PARAMS = ['q', 'status', 'priority', 'project', 'sort'] as const;
+export const FILTER_PARAMS = ['q', 'status', 'priority', 'project', 'label', 'sort'] as const;
 
 /** What a redirect after a task form says happened (shown once as a status message). */
-export type NoticeKind = 'added' | 'moved' | 'saved';
+export type NoticeKind = 'added' | 'moved' | 'saved' | 'restored';
 export const NOTICE_PARAM = 'notice';
 /** The task a notice is about: highlighted, and shown even when it is beyond the page. */
 export const TASK_PARAM = 'task';
+/** After a delete: the trash entry its Undo restores (the page reads the title from the database). */
+export const UNDO_PARAM = 'undo';
 /** The list's page number. */
 export const PAGE_PARAM = 'page';
 
@@ -32,6 +34,7 @@ export interface Paths {
   taskDelete(id: number, back?: string): string;
   members(): string;
   settings(): string;
+  labels(): string;
 }
 
 /** The pages of workspace `workspaceId`. */
@@ -48,6 +51,7 @@ export function pathsIn(workspaceId: string): Paths {
     taskDelete: (id, back) => withBackUnless(`${base}/tasks/${id}/delete`, back, paths.board()),
     members: () => `${base}/members`,
     settings: () => `${base}/settings`,
+    labels: () => `${base}/labels`,
   };
   return paths;
 }
@@ -75,7 +79,7 @@ export function getCurrentPath(url: URL): string {
  */
 export function getReturnPath(url: URL): string {
   const params = new URLSearchParams(url.search);
-  for (const p of [ACTION_PARAM, NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  for (const p of [ACTION_PARAM, NOTICE_PARAM, TASK_PARAM, UNDO_PARAM]) params.delete(p);
   return withQuery(url.pathname, params.toString());
 }
 
@@ -116,10 +120,23 @@ export function withNotice(path: string, kind: NoticeKind, taskId: number): stri
   const [pathname = '/', query = ''] = path.split('#', 1)[0]?.split('?', 2) ?? [];
   const params = new URLSearchParams(query);
   params.delete(ACTION_PARAM);
+  params.delete(UNDO_PARAM);
   params.set(NOTICE_PARAM, kind);
   params.set(TASK_PARAM, String(taskId));
   const fragment = kind === 'added' ? '' : `#${cardId(taskId)}`;
   return `${pathname}?${params.toString()}${fragment}`;
+}
+
+/**
+ * Where a delete lands: `path` with the trash entry its Undo restores, e.g. `/w/x/?undo=12`. The
+ * page shows "Deleted “…”" with an Undo button while the entry can still be restored.
+ */
+export function withUndo(path: string, trashId: number): string {
+  const [pathname = '/', query = ''] = path.split('#', 1)[0]?.split('?', 2) ?? [];
+  const params = new URLSearchParams(query);
+  for (const p of [ACTION_PARAM, NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  params.set(UNDO_PARAM, String(trashId));
+  return `${pathname}?${params.toString()}`;
 }
 
 /** Only the filter parameters of `url`'s query (for the Board/List switch and "Clear"). */
@@ -139,7 +156,7 @@ export function filterQuery(url: URL): string {
 export function showMoreHref(here: string, status: TaskStatus, shown: number, firstNewId?: number): string {
   const [pathname = '/', query = ''] = here.split('?', 2);
   const params = new URLSearchParams(query);
-  for (const p of [NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  for (const p of [NOTICE_PARAM, TASK_PARAM, UNDO_PARAM]) params.delete(p);
   params.set(status, String(shown));
   return `${withQuery(pathname, params.toString())}${firstNewId ? `#${cardId(firstNewId)}` : ''}`;
 }
@@ -148,7 +165,7 @@ export function showMoreHref(here: string, status: TaskStatus, shown: number, fi
 export function pageHref(here: string, page: number): string {
   const [pathname = '', query = ''] = here.split('?', 2);
   const params = new URLSearchParams(query);
-  for (const p of [NOTICE_PARAM, TASK_PARAM]) params.delete(p);
+  for (const p of [NOTICE_PARAM, TASK_PARAM, UNDO_PARAM]) params.delete(p);
   if (page <= 1) params.delete(PAGE_PARAM);
   else params.set(PAGE_PARAM, String(page));
   return withQuery(pathname, params.toString());

@@ -5,6 +5,7 @@
  */
 import { settleNotice, showMoreInPlace, trackColumnTabs } from './board.ts';
 import { syncTimeZone } from './clock.ts';
+import { enableDragging } from './drag.ts';
 import {
   applyFiltersOnChange,
   enhanceDialogLinks,
@@ -13,6 +14,8 @@ import {
   searchShortcut,
   tidySearchUrls,
 } from './forms.ts';
+import { enhanceMoveButtons } from './moves.ts';
+import { enableShortcuts } from './shortcuts.ts';
 
 syncTimeZone();
 enhanceDialogLinks();
@@ -24,3 +27,6 @@ searchShortcut();
 trackColumnTabs();
 showMoreInPlace();
 settleNotice();
+enhanceMoveButtons();
+enableDragging();
+enableShortcuts();

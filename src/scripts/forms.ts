@@ -165,7 +165,8 @@ function isOpen(section: HTMLElement): boolean {
   return section.classList.contains('foldable--open');
 }
 
-function openFoldable(section: HTMLElement | null): void {
+/** Unfolds a phone-folded section (new task, filters) and marks its toggle expanded. */
+export function openFoldable(section: HTMLElement | null): void {
   if (!section) return;
   section.classList.add('foldable--open');
   document.querySelector(`[aria-controls="${section.id}"]`)?.setAttribute('aria-expanded', 'true');

@@ -79,6 +79,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Cards a board column or a list page shows before "Show more" / the next page. */
   pageSize: number;
+  /** Seconds a deleted task or project can be undone; then it is purged for good. */
+  undoSeconds: number;
   /** The IANA time zone whose calendar day counts as "today" for a browser that has not said its own. */
   defaultTimeZone: string;
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
@@ -209,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseTrustProxy(r.string('CC_TRUST_PROXY', '0')),
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     pageSize: r.int('CC_PAGE_SIZE', 30, 5, 500),
+    undoSeconds: r.int('CC_UNDO_SECONDS', 60, 10, 86_400),
     defaultTimeZone,
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
 import { assertQuota, type WorkspaceQuota } from './quota.ts';
+import { type TrashEntry, trashProject } from './trash.ts';
 
 export interface Project {
   id: number;
@@ -85,13 +86,17 @@ export function renameProject(db: Db, id: number, name: string, now: Date = new 
   return getProject(db, id);
 }
 
-/** Deletes a project and all its tasks. The Inbox stays: it is where new tasks go. */
-export function deleteProject(db: Db, id: number): { deletedTasks: number } {
-  const project = getProject(db, id);
-  if (project.isInbox) throw new AppError('invalid', 'The Inbox cannot be deleted.', { field: 'id' });
-  const { changes } = db.prepare('DELETE FROM tasks WHERE project_id = ?').run(id);
-  db.prepare('DELETE FROM projects WHERE id = ?').run(id);
-  return { deletedTasks: changes };
+/**
+ * Deletes a project and all its tasks into the trash, from where Undo restores them exactly for
+ * `undoSeconds` (trash.ts). The Inbox stays: it is where new tasks go.
+ */
+export function deleteProject(
+  db: Db,
+  actor: number,
+  id: number,
+  opts: { undoSeconds: number; now?: Date },
+): TrashEntry & { deletedTasks: number } {
+  return trashProject(db, id, { actor, ...opts });
 }
 
 function assertNameFree(db: Db, name: string): void {

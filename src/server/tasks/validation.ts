@@ -1,9 +1,11 @@
 import { AppError } from '../errors.ts';
 import { parseText } from '../text.ts';
+import { LABEL_NAME_MAX, parseLabelIds } from './labels.ts';
+import { type Placement, parsePlacement } from './positions.ts';
 
 export const STATUSES = ['todo', 'doing', 'done'] as const;
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
-export const SORTS = ['recent', 'due', 'priority'] as const;
+export const SORTS = ['recent', 'due', 'priority', 'manual'] as const;
 /** What the status filter accepts: one status, or `open` (To do and Doing together). */
 export const STATUS_FILTERS = [...STATUSES, 'open'] as const;
 export type TaskStatus = (typeof STATUSES)[number];
@@ -29,6 +31,10 @@ export interface TaskInput {
   priority?: TaskPriority;
   dueDate?: string | null;
   projectId?: number;
+  /** Exactly these labels (ids of the workspace's labels). */
+  labels?: number[];
+  /** Where it goes in its status column (a moved card goes first unless this says otherwise). */
+  position?: Placement;
 }
 
 export interface TaskFilter {
@@ -36,6 +42,8 @@ export interface TaskFilter {
   status?: StatusFilter;
   priority?: TaskPriority;
   projectId?: number;
+  /** Tasks carrying this label: its id, or its name (ignoring case). */
+  label?: number | string;
   sort: TaskSort;
 }
 
@@ -53,6 +61,8 @@ export function parseTaskInput(raw: Raw, opts: { partial: boolean }): TaskInput 
   if (raw.priority !== undefined) out.priority = parseEnum(raw.priority, PRIORITIES, 'priority');
   if (raw.dueDate !== undefined) out.dueDate = parseDueDate(raw.dueDate);
   if (raw.projectId !== undefined) out.projectId = parseId(raw.projectId, 'projectId');
+  if (raw.labels !== undefined) out.labels = parseLabelIds(raw.labels);
+  if (raw.position !== undefined) out.position = parsePlacement(raw.position);
   return out;
 }
 
@@ -114,7 +124,7 @@ export function parseProjectName(v: unknown): string {
  * Filters from a query string (the board, the list and GET /api/tasks share them). Empty values
  * mean "any"; `status=open` means To do and Doing.
  */
-export function parseTaskFilter(params: URLSearchParams): TaskFilter {
+export function parseTaskFilter(params: URLSearchParams, defaultSort: TaskSort = 'recent'): TaskFilter {
   const get = (k: string) => {
     const v = params.get(k);
     return v === null || v === '' ? undefined : v;
@@ -128,13 +138,21 @@ export function parseTaskFilter(params: URLSearchParams): TaskFilter {
   const priority = get('priority');
   const project = get('project');
   const sort = get('sort');
+  const label = get('label');
   return {
     q: q || undefined,
     status: status === undefined ? undefined : parseEnum(status, STATUS_FILTERS, 'status'),
     priority: priority === undefined ? undefined : parseEnum(priority, PRIORITIES, 'priority'),
     projectId: project === undefined ? undefined : parseId(project, 'project'),
-    sort: sort === undefined ? 'recent' : parseEnum(sort, SORTS, 'sort'),
+    label: label === undefined ? undefined : parseLabelFilter(label),
+    sort: sort === undefined ? defaultSort : parseEnum(sort, SORTS, 'sort'),
   };
+}
+
+/** `?label=`: digits are a label id, anything else a label name. */
+function parseLabelFilter(v: string): number | string {
+  if (/^\d{1,15}$/.test(v)) return parseId(v, 'label');
+  return parseText(v, { field: 'label', label: 'Label', max: LABEL_NAME_MAX, trim: true, required: true });
 }
 
 function invalid(field: string, message: string): AppError {

@@ -12,7 +12,7 @@ export interface WorkspaceContext extends MyWorkspace {
 export type WorkspaceTarget =
   /** `/w/{id}/…` or `/api/workspaces/{id}/…`. */
   | { id: string; needsObject: boolean }
-  /** `/api/tasks…`, `/api/projects…`: the signed-in user's personal workspace. */
+  /** `/api/tasks…`, `/api/projects…`, `/api/labels…`, `/api/trash…`: the signed-in user's personal workspace. */
   | { personal: true; needsObject: true };
 
 const PAGE = /^\/w\/([^/]+)(\/.*)?$/;
@@ -25,8 +25,8 @@ export function workspaceTarget(path: string): WorkspaceTarget | null {
   const page = PAGE.exec(path);
   if (page) return { id: page[1] as string, needsObject: !DIRECTORY_PAGES.test(page[2] ?? '') };
   const api = API.exec(path);
-  if (api) return { id: api[1] as string, needsObject: /^\/(tasks|projects)(\/|$)/.test(api[2] ?? '') };
-  if (/^\/api\/(tasks|projects)(\/|$)/.test(path)) return { personal: true, needsObject: true };
+  if (api) return { id: api[1] as string, needsObject: /^\/(tasks|projects|labels|trash)(\/|$)/.test(api[2] ?? '') };
+  if (/^\/api\/(tasks|projects|labels|trash)(\/|$)/.test(path)) return { personal: true, needsObject: true };
   return null;
 }
 

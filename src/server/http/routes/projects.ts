@@ -7,7 +7,7 @@ import {
 } from '../../tasks/projects.ts';
 import { parseId, parseProjectName } from '../../tasks/validation.ts';
 import { requireWorkspaceDb } from '../../workspaces/context.ts';
-import { apiRoute, readBody } from '../api.ts';
+import { apiRoute, readBody, userIdOf } from '../api.ts';
 import { writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
 
@@ -47,12 +47,17 @@ export const renameProjectRoute = apiRoute(async (ctx) => {
   return writeOnce(ctx, ws.replica, (db) => ({ status: 200, body: renameProject(db, id, name) }));
 });
 
-/** DELETE → 204; the project's tasks go with it. The Inbox cannot be deleted (400). */
+/**
+ * DELETE → 204; the project's tasks go with it, restorable for CC_UNDO_SECONDS through …/trash.
+ * The Inbox cannot be deleted (400).
+ */
 export const deleteProjectRoute = apiRoute(async (ctx) => {
+  const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
+  const undoSeconds = ctx.locals.rt.config.undoSeconds;
   return writeOnce(ctx, ws.replica, (db) => {
-    deleteProject(db, id);
+    deleteProject(db, userId, id, { undoSeconds });
     return { status: 204, body: null };
   });
 });

@@ -4,6 +4,7 @@ import { requireWorkspaceDb } from '../../workspaces/context.ts';
 import { apiRoute, readBody, userIdOf } from '../api.ts';
 import { writeOnce } from '../idempotency.ts';
 import { json } from '../respond.ts';
+import { writeOptions } from '../write-options.ts';
 
 /**
  * The task API, the same under `/api/tasks` (the caller's personal workspace) and
@@ -11,21 +12,21 @@ import { json } from '../respond.ts';
  * Every write is exactly-once with an Idempotency-Key (idempotency.ts).
  */
 
-/** GET ?q=&status=&priority=&project=&sort= → {tasks}. */
+/** GET ?q=&status=&priority=&project=&label=&sort= → {tasks}. */
 export const listTasksRoute = apiRoute((ctx) => {
   const ws = requireWorkspaceDb(ctx.locals);
   const filter = parseTaskFilter(ctx.url.searchParams);
   return json({ tasks: ws.replica.read((db) => listTasks(db, filter)) });
 });
 
-/** POST {title, description?, status?, priority?, dueDate?, projectId?} → 201 with the task. */
+/** POST {title, description?, status?, priority?, dueDate?, projectId?, labels?, position?} → 201 with the task. */
 export const createTaskRoute = apiRoute(async (ctx) => {
   const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const input = parseTaskInput(await readBody(ctx), { partial: false });
-  const quota = ctx.locals.rt.config.quota;
+  const opts = writeOptions(ctx.locals.rt);
   return writeOnce(ctx, ws.replica, (db) => {
-    const task = createTask(db, userId, input, { quota });
+    const task = createTask(db, userId, input, opts);
     return { status: 201, body: task, location: `${ctx.url.pathname.replace(/\/+$/, '')}/${task.id}` };
   });
 });
@@ -37,25 +38,27 @@ export const getTaskRoute = apiRoute((ctx) => {
   return json(ws.replica.read((db) => getTask(db, id)));
 });
 
-/** PATCH with any task fields → the updated task. */
+/** PATCH with any task fields (`labels`: the whole set; `position`: see positions.ts) → the updated task. */
 export const updateTaskRoute = apiRoute(async (ctx) => {
   const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
   const patch = parseTaskInput(await readBody(ctx), { partial: true });
-  const quota = ctx.locals.rt.config.quota;
+  const opts = writeOptions(ctx.locals.rt);
   return writeOnce(ctx, ws.replica, (db) => ({
     status: 200,
-    body: updateTask(db, userId, id, patch, { quota }),
+    body: updateTask(db, userId, id, patch, opts),
   }));
 });
 
-/** DELETE → 204. */
+/** DELETE → 204; restorable for CC_UNDO_SECONDS through …/trash (routes/trash.ts). */
 export const deleteTaskRoute = apiRoute(async (ctx) => {
+  const userId = userIdOf(ctx);
   const ws = requireWorkspaceDb(ctx.locals);
   const id = parseId(ctx.params.id, 'id');
+  const { undoSeconds } = writeOptions(ctx.locals.rt);
   return writeOnce(ctx, ws.replica, (db) => {
-    deleteTask(db, id);
+    deleteTask(db, userId, id, { undoSeconds });
     return { status: 204, body: null };
   });
 });

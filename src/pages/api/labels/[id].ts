@@ -1,0 +1,5 @@
+export {
+  deleteLabelRoute as DELETE,
+  getLabelRoute as GET,
+  updateLabelRoute as PATCH,
+} from '../../../server/http/routes/labels.ts';

@@ -1,0 +1,1 @@
+export { listTrashRoute as GET } from '../../../server/http/routes/trash.ts';

@@ -1,0 +1,4 @@
+export {
+  addChecklistItemRoute as POST,
+  listChecklistRoute as GET,
+} from '../../../../../../../server/http/routes/checklist.ts';

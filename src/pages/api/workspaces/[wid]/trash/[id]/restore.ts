@@ -1,0 +1,1 @@
+export { restoreTrashRoute as POST } from '../../../../../../server/http/routes/trash.ts';
