@@ -132,7 +132,8 @@ test.describe('Markdown, checklists, labels and undo', () => {
     await signUp(page, uniqueEmail('labels'));
     await seedTasks(page, [{ title: 'Pay the rent' }, { title: 'Water the plants' }]);
     await page.goto('/');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Labels' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'Labels' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Urgent');
     await page.getByLabel('Colour', { exact: true }).selectOption({ label: 'Red' });
     await page.getByRole('button', { name: 'Add label' }).click();
