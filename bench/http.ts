@@ -36,7 +36,7 @@ try {
 
   const asset = await findStylesheet(server.url, boards[0]?.cookie ?? '');
   const weights: ({ board: SeededBoard } & Awaited<ReturnType<typeof weigh>>)[] = [];
-  for (const b of boards) weights.push({ board: b, ...(await weigh(server.url, b.cookie)) });
+  for (const b of boards) weights.push({ board: b, ...(await weigh(server.url, b.cookie, b.path)) });
   const dom = await countElements(server.url, boards);
 
   const run = (title: string, path: string, headers: Record<string, string>) =>
@@ -55,7 +55,7 @@ try {
   for (const b of boards) {
     loads.push({
       board: b,
-      result: await run(`board page, ${b.tasks} tasks`, '/', {
+      result: await run(`board page, ${b.tasks} tasks`, b.path, {
         cookie: b.cookie,
         'accept-encoding': BROWSER_ENCODINGS,
       }),
@@ -118,10 +118,14 @@ try {
 }
 
 /** The board's size as sent: with Brotli, with gzip, and without compression. */
-async function weigh(base: string, cookie: string): Promise<{ br: number; gzip: number; identity: number }> {
+async function weigh(
+  base: string,
+  cookie: string,
+  path: string,
+): Promise<{ br: number; gzip: number; identity: number }> {
   const size = async (encoding: string) => {
-    const res = await rawGet(base, '/', { cookie, 'accept-encoding': encoding });
-    if (res.status !== 200) throw new Error(`GET / answered ${res.status}`);
+    const res = await rawGet(base, path, { cookie, 'accept-encoding': encoding });
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     const got = res.headers['content-encoding'] ?? 'identity';
     if (got !== encoding) throw new Error(`asked for ${encoding}, got ${got}`);
     return res.bytes;
@@ -178,7 +182,7 @@ async function countElements(
         const [name = '', value = ''] = b.cookie.split(/=(.*)/s);
         await context.addCookies([{ name, value, url: base }]);
         const page = await context.newPage();
-        await page.goto(`${base}/`, { waitUntil: 'load' });
+        await page.goto(`${base}${b.path}`, { waitUntil: 'load' });
         counts.push(await page.evaluate(() => document.getElementsByTagName('*').length));
         await context.close();
       }
