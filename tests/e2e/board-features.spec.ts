@@ -167,7 +167,7 @@ test.describe('Markdown, checklists, labels and undo', () => {
 
   test('deleting a task offers Undo, which restores it with its checklist, labels and place', async ({
     page,
-  }, testInfo) => {
+  }) => {
     await signUp(page, uniqueEmail('undo'));
     const [labelId] = await seedLabels(page, [{ name: 'Home', color: 'green' }]);
     const [, doomed] = await seedTasks(page, [
