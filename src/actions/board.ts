@@ -60,8 +60,9 @@ export const boardActions = {
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).task(taskId));
     return formWrite(ctx, form, 'addChecklistItem', ws.replica, (db) => {
       addChecklistItem(db, taskId, input, { quota: ctx.locals.rt.config.quota, actor: user.id });
-      // Back in the field for the next item.
-      return withFragment(withParam(back, 'checklist', 'added'), 'checklist');
+      // Back in the field for the next item: no fragment, since a page opened at a fragment
+      // skips autofocus (the HTML spec), and the focused field scrolls into view by itself.
+      return withParam(back, 'checklist', 'added');
     });
   }),
 
@@ -94,7 +95,9 @@ export const boardActions = {
     const itemId = parseId(form.get('itemId'), 'itemId');
     const op = parseEnum(form.get('op'), ['rename', 'up', 'down', 'delete'] as const, 'op');
     const text =
-      op === 'rename' ? parseChecklistInput({ text: form.get('text') ?? undefined }, { partial: false }).text : undefined;
+      op === 'rename'
+        ? parseChecklistInput({ text: form.get('text') ?? undefined }, { partial: false }).text
+        : undefined;
     const back = safeReturnTo(form.get('returnTo'), pathsIn(ws.id).task(taskId));
     const opts = { quota: ctx.locals.rt.config.quota, actor: user.id };
     return formWrite(ctx, form, 'editChecklistItem', ws.replica, (db) => {

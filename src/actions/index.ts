@@ -17,8 +17,6 @@ import {
   STATUSES,
 } from '../server/tasks/validation.ts';
 import { requireWorkspace, requireWorkspaceDb } from '../server/workspaces/context.ts';
-import { boardActions } from './board.ts';
-import { formAction, withoutEmpty } from './form-action.ts';
 import {
   acceptInvitation,
   createInvitation,
@@ -38,6 +36,8 @@ import {
   renameWorkspace,
 } from '../server/workspaces/workspaces.ts';
 import { account } from './account.ts';
+import { boardActions } from './board.ts';
+import { formAction, withoutEmpty } from './form-action.ts';
 
 /**
  * Every mutation the pages make, as form actions (they work without JavaScript: POST, then a 303

@@ -1,8 +1,9 @@
 /**
  * What a task card shows, worked out in plain TypeScript (TaskCards.astro only lays it out): the
- * title and description split around the search match, the tags with their classes, the link to
+ * title and a plain-text preview of the description split around the search match, labels, checklist progress, the tags with their classes, the link to
  * the task's page and the move buttons.
  */
+import { markdownPreview } from '../server/markdown/render.ts';
 import type { Task } from '../server/tasks/tasks.ts';
 import { PRIORITY_LABEL, STATUS_LABEL, STATUSES } from '../server/tasks/validation.ts';
 import { formatDueDate, type UserClock } from './dates.ts';
@@ -20,6 +21,10 @@ export interface CardView {
   due: { className: string; label: string; iso: string; text: string } | undefined;
   priority: { className: string; label: string } | undefined;
   project: string;
+  /** Its labels: the name is the text, the colour a class (`label--red`) that only decorates. */
+  labels: { name: string; className: string }[];
+  /** Checklist progress ("2/5"), absent when the task has no checklist. */
+  checklist: { text: string; label: string; complete: boolean } | undefined;
   /** One per other status: `move=ID:STATUS`, its visible text and its full name. */
   moves: { value: string; text: string; label: string }[];
 }
@@ -45,7 +50,8 @@ export function toCardView(task: Task, opts: CardOptions): CardView {
     className: classes.join(' '),
     href: opts.paths.task(task.id, opts.returnTo),
     title: markMatches(task.title, opts.q),
-    description: task.description ? markMatches(task.description, opts.q) : [],
+    // The description is Markdown: the card shows its words, not its marks (the task page renders it).
+    description: task.description ? markMatches(markdownPreview(task.description), opts.q) : [],
     status: opts.showStatus
       ? { className: `tag tag--${task.status}`, label: STATUS_LABEL[task.status] }
       : undefined,
@@ -66,6 +72,15 @@ export function toCardView(task: Task, opts: CardOptions): CardView {
             label: `${PRIORITY_LABEL[task.priority]} priority`,
           },
     project: task.projectName,
+    labels: task.labels.map((l) => ({ name: l.name, className: `tag tag--label label--${l.color}` })),
+    checklist:
+      task.checklist.total > 0
+        ? {
+            text: `${task.checklist.done}/${task.checklist.total}`,
+            label: `Checklist: ${task.checklist.done} of ${task.checklist.total} done`,
+            complete: task.checklist.done === task.checklist.total,
+          }
+        : undefined,
     moves: STATUSES.filter((s) => s !== task.status).map((s) => ({
       value: `${task.id}:${s}`,
       text: STATUS_LABEL[s],

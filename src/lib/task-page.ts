@@ -1,14 +1,15 @@
 import { actions } from 'astro:actions';
 import type { AstroGlobal } from 'astro';
 import type { Replica } from '../server/persistence/replica.ts';
+import { findTrash, type TrashEntry } from '../server/tasks/trash.ts';
 import { getUserClock, type UserClock } from './dates.ts';
 import { settleActions } from './form-state.ts';
 import { setPageStatus } from './page-status.ts';
 import type { TaskPage, TaskView } from './task-view.ts';
-import { getReturnPath, type Paths, pathsOf } from './urls.ts';
+import { getReturnPath, type Paths, pathsOf, UNDO_PARAM } from './urls.ts';
 
 /**
- * The board's and the list's shared start: a successful create or move redirects (POST → 303 →
+ * The board's and the list's shared start: a successful create, move or undo redirects (POST → 303 →
  * GET), otherwise `load` reads the page's data and the response status is set (the failed form's,
  * 400 for a bad filter, else 200). Returns the redirect Response when there is one.
  */
@@ -21,11 +22,27 @@ export function openTaskPage<V extends TaskView>(
   const settled = settleActions({
     create: Astro.getActionResult(actions.createTask),
     move: Astro.getActionResult(actions.moveTask),
+    undo: Astro.getActionResult(actions.undoDelete),
   });
   if (settled.redirect) return Astro.redirect(settled.redirect, 303);
   const here = getReturnPath(Astro.url);
   const pageSize = Astro.locals.rt.config.pageSize;
   const view = load({ workspace, paths: pathsOf(Astro.locals), clock: getUserClock(Astro), pageSize, here });
   setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
-  return { view, failures: settled.failures, here, pageSize };
+  const undo = findUndo(workspace, Astro.url.searchParams, Astro.locals.rt.config.undoSeconds);
+  return { view, failures: settled.failures, here, pageSize, undo };
+}
+
+/**
+ * The trash entry `?undo=ID` names, while it can still be restored (after a delete the page
+ * offers Undo; later, or for a malformed id, it shows nothing).
+ */
+export function findUndo(
+  workspace: Replica,
+  params: URLSearchParams,
+  undoSeconds: number,
+): TrashEntry | undefined {
+  const raw = params.get(UNDO_PARAM) ?? '';
+  if (!/^\d{1,15}$/.test(raw)) return undefined;
+  return workspace.read((db) => findTrash(db, Number(raw), undoSeconds));
 }

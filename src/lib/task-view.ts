@@ -5,8 +5,10 @@
  */
 import { isAppError } from '../server/errors.ts';
 import type { Db } from '../server/persistence/sqlite-file.ts';
+import { type Label, listLabels } from '../server/tasks/labels.ts';
 import { listProjects, type Project } from '../server/tasks/projects.ts';
 import { countTasks, getTask, matchesFilter, type Task, type TaskCounts } from '../server/tasks/tasks.ts';
+import type { TrashEntry } from '../server/tasks/trash.ts';
 import { parseTaskFilter, STATUS_LABEL, type TaskFilter, type TaskSort } from '../server/tasks/validation.ts';
 import type { UserClock } from './dates.ts';
 import type { FormFailure } from './form-state.ts';
@@ -18,6 +20,7 @@ export interface FilterValues {
   status: string;
   priority: string;
   project: string;
+  label: string;
   sort: string;
   /** The page's own order, used when `sort` is empty (the board: its manual order). */
   defaultSort: TaskSort;
@@ -46,6 +49,8 @@ export interface Notice {
 /** What the board and the list both render above and around their cards. */
 export interface TaskView extends TaskQuery {
   projects: Project[];
+  /** The workspace's labels: the new-task form's checkboxes and the label filter. */
+  labels: Label[];
   /** Counts of every task the filter selects, whatever the page shows. */
   counts: TaskCounts;
   notice: Notice | undefined;
@@ -58,7 +63,9 @@ export interface TaskView extends TaskQuery {
 export interface TaskPage<V extends TaskView> {
   view: V;
   /** Failed create/move posts to show again, with what was typed. */
-  failures: Partial<Record<'create' | 'move', FormFailure>>;
+  failures: Partial<Record<'create' | 'move' | 'undo', FormFailure>>;
+  /** After a delete (`?undo=ID`): what the Undo button restores, while it still can. */
+  undo: TrashEntry | undefined;
   /** Where this page's forms return to: its path and query, without the last notice. */
   here: string;
   pageSize: number;
@@ -74,6 +81,7 @@ export function readTaskQuery(params: URLSearchParams, defaultSort: TaskSort = '
     status: params.get('status') ?? '',
     priority: params.get('priority') ?? '',
     project: params.get('project') ?? '',
+    label: params.get('label') ?? '',
     sort: params.get('sort') ?? '',
     defaultSort,
   };
@@ -85,7 +93,7 @@ export function readTaskQuery(params: URLSearchParams, defaultSort: TaskSort = '
     if (!isAppError(err, 'invalid')) throw err;
     filterError = err.message;
   }
-  const filtered = Boolean(filter.q || filter.status || filter.priority || filter.projectId);
+  const filtered = Boolean(filter.q || filter.status || filter.priority || filter.projectId || filter.label);
   return { values, filter, filterError, filtered };
 }
 
@@ -102,6 +110,7 @@ export function loadSharedView(
   showPath: (query: string) => string,
 ): TaskView {
   const projects = listProjects(db);
+  const labels = listLabels(db);
   const counts = countTasks(db, query.filter, { today: clock.today });
   const taskId = Number(params.get(TASK_PARAM));
   let task: Task | undefined;
@@ -115,7 +124,7 @@ export function loadSharedView(
   const visible = task !== undefined && matchesFilter(db, query.filter, task.id);
   const kind = params.get(NOTICE_PARAM);
   const notice: Notice | undefined =
-    task && (kind === 'added' || kind === 'moved' || kind === 'saved')
+    task && (kind === 'added' || kind === 'moved' || kind === 'saved' || kind === 'restored')
       ? {
           kind,
           task,
@@ -123,12 +132,13 @@ export function loadSharedView(
           showHref: visible ? undefined : `${showPath(`${TASK_PARAM}=${task.id}`)}#${cardId(task.id)}`,
         }
       : undefined;
-  return { ...query, projects, counts, notice, highlight: visible ? task : undefined, clock };
+  return { ...query, projects, labels, counts, notice, highlight: visible ? task : undefined, clock };
 }
 
 function noticeMessage(kind: NoticeKind, task: Task): string {
   const status = STATUS_LABEL[task.status];
   if (kind === 'added') return `Added “${task.title}” to ${status}`;
   if (kind === 'moved') return `Moved “${task.title}” to ${status}`;
+  if (kind === 'restored') return `Restored “${task.title}”`;
   return `Saved “${task.title}”`;
 }

@@ -108,7 +108,9 @@ export function applyFiltersOnChange(): void {
     form.requestSubmit();
   };
   document.addEventListener('change', (event) => {
-    if (event.target instanceof HTMLSelectElement) submit(event.target);
+    const t = event.target;
+    // A checklist's boxes save as they are ticked; the Save button stays for no JavaScript.
+    if (t instanceof HTMLSelectElement || (t instanceof HTMLInputElement && t.type === 'checkbox')) submit(t);
   });
   document.addEventListener('search', (event) => {
     if (event.target instanceof HTMLInputElement && event.target.value === '') submit(event.target);

@@ -219,7 +219,7 @@ test.describe('what people hit first', () => {
       await expect(page.getByRole('heading', { name: 'Delete “Garden”?' })).toBeVisible();
       await page.getByRole('button', { name: 'Delete project' }).click();
     }
-    await expect(page).toHaveURL(/\/projects$/);
+    await expect(page).toHaveURL(/\/projects\?undo=\d+$/);
     await expect(page.getByRole('heading', { name: 'Garden' })).toHaveCount(0);
   });
 

@@ -42,7 +42,7 @@ test.describe('projects', () => {
     await expect(page.getByRole('heading', { name: 'Delete “House”?' })).toBeVisible();
     await expect(page.getByText('Its 2 tasks will be deleted with it (1 not done yet).')).toBeVisible();
     await page.getByRole('button', { name: 'Delete project' }).click();
-    await expect(page).toHaveURL(/\/projects$/);
+    await expect(page).toHaveURL(/\/projects\?undo=\d+$/);
     await expect(page.getByRole('heading', { name: 'House' })).toHaveCount(0);
 
     await page.goto('/');

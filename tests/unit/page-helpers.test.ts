@@ -164,6 +164,9 @@ describe('a task card', () => {
     updatedAt: '2026-01-01T00:00:00Z',
     createdBy: null,
     updatedBy: null,
+    position: 1,
+    labels: [],
+    checklist: { done: 0, total: 0 },
     overdue: true,
     dueToday: false,
   };

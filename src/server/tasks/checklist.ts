@@ -68,7 +68,10 @@ function toItem(r: ItemRow): ChecklistItem {
 }
 
 /** Validates item fields from a form or JSON; `partial` for a PATCH. Throws AppError('invalid'). */
-export function parseChecklistInput(raw: Record<string, unknown>, opts: { partial: boolean }): ChecklistInput {
+export function parseChecklistInput(
+  raw: Record<string, unknown>,
+  opts: { partial: boolean },
+): ChecklistInput {
   const out: ChecklistInput = {};
   if (raw.text !== undefined || !opts.partial) {
     out.text = parseText(raw.text, {
@@ -80,7 +83,8 @@ export function parseChecklistInput(raw: Record<string, unknown>, opts: { partia
     });
   }
   if (raw.done !== undefined) {
-    if (typeof raw.done !== 'boolean') throw new AppError('invalid', 'Done must be true or false.', { field: 'done' });
+    if (typeof raw.done !== 'boolean')
+      throw new AppError('invalid', 'Done must be true or false.', { field: 'done' });
     out.done = raw.done;
   }
   if (raw.position !== undefined) out.position = parsePlacement(raw.position);
@@ -90,7 +94,9 @@ export function parseChecklistInput(raw: Record<string, unknown>, opts: { partia
 /** A task's items, in order. The task must exist (not_found otherwise). */
 export function listChecklist(db: Db, taskId: number): ChecklistItem[] {
   assertTask(db, taskId);
-  return (db.prepare(`${SELECT} WHERE task_id = ? ORDER BY position, id`).all(taskId) as ItemRow[]).map(toItem);
+  return (db.prepare(`${SELECT} WHERE task_id = ? ORDER BY position, id`).all(taskId) as ItemRow[]).map(
+    toItem,
+  );
 }
 
 export function getChecklistItem(db: Db, taskId: number, itemId: number): ChecklistItem {
@@ -108,11 +114,16 @@ export function addChecklistItem(
   opts: ChecklistWriteOptions = {},
 ): ChecklistItem {
   assertTask(db, taskId);
-  if (input.text === undefined) throw new AppError('invalid', 'Checklist item is required.', { field: 'text' });
+  if (input.text === undefined)
+    throw new AppError('invalid', 'Checklist item is required.', { field: 'text' });
   if (opts.quota) assertQuota(db, opts.quota, 'change');
-  const { n } = db.prepare('SELECT count(*) AS n FROM checklist_items WHERE task_id = ?').get(taskId) as { n: number };
+  const { n } = db.prepare('SELECT count(*) AS n FROM checklist_items WHERE task_id = ?').get(taskId) as {
+    n: number;
+  };
   if (n >= CHECKLIST_MAX_ITEMS) {
-    throw new AppError('quota_exceeded', `A checklist holds at most ${CHECKLIST_MAX_ITEMS} items.`, { field: 'text' });
+    throw new AppError('quota_exceeded', `A checklist holds at most ${CHECKLIST_MAX_ITEMS} items.`, {
+      field: 'text',
+    });
   }
   const at = (opts.now ?? new Date()).toISOString();
   const { lastInsertRowid } = db
@@ -184,9 +195,15 @@ export function nudgeChecklistItem(
   if (i === -1) throw new AppError('not_found', `Checklist item ${itemId} was not found on task ${taskId}.`);
   const neighbour = items[direction === 'up' ? i - 1 : i + 1];
   if (!neighbour) return;
-  updateChecklistItem(db, taskId, itemId, {
-    position: direction === 'up' ? { before: neighbour.id } : { after: neighbour.id },
-  }, opts);
+  updateChecklistItem(
+    db,
+    taskId,
+    itemId,
+    {
+      position: direction === 'up' ? { before: neighbour.id } : { after: neighbour.id },
+    },
+    opts,
+  );
 }
 
 function assertTask(db: Db, taskId: number): void {

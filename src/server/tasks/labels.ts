@@ -9,7 +9,17 @@ import { assertQuota, type WorkspaceQuota } from './quota.ts';
  * palette's colours all keep 4.5:1 contrast for that text (src/styles/labels.css).
  */
 
-export const LABEL_COLORS = ['gray', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink'] as const;
+export const LABEL_COLORS = [
+  'gray',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'teal',
+  'blue',
+  'purple',
+  'pink',
+] as const;
 export type LabelColor = (typeof LABEL_COLORS)[number];
 export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
   gray: 'Gray',
@@ -171,9 +181,7 @@ export function deleteLabel(db: Db, id: number): Label {
  * `labels`). Returns whether anything changed.
  */
 export function setTaskLabels(db: Db, taskId: number, labelIds: number[]): boolean {
-  const known = new Set(
-    (db.prepare('SELECT id FROM labels').all() as { id: number }[]).map((r) => r.id),
-  );
+  const known = new Set((db.prepare('SELECT id FROM labels').all() as { id: number }[]).map((r) => r.id));
   const unknown = labelIds.find((id) => !known.has(id));
   if (unknown !== undefined) {
     throw new AppError('invalid', `Label ${unknown} is not one of this workspace's labels.`, {
@@ -192,9 +200,9 @@ export function setTaskLabels(db: Db, taskId: number, labelIds: number[]): boole
 }
 
 export function taskLabelIds(db: Db, taskId: number): number[] {
-  return (db.prepare('SELECT label_id FROM task_labels WHERE task_id = ?').all(taskId) as { label_id: number }[]).map(
-    (r) => r.label_id,
-  );
+  return (
+    db.prepare('SELECT label_id FROM task_labels WHERE task_id = ?').all(taskId) as { label_id: number }[]
+  ).map((r) => r.label_id);
 }
 
 function assertNameFree(db: Db, name: string): void {

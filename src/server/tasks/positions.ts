@@ -118,7 +118,13 @@ export function placeRow(db: Db, spec: OrderedSpec, scope: unknown, id: number, 
   }
 }
 
-function endPositionExcept(db: Db, spec: OrderedSpec, scope: unknown, id: number, end: 'first' | 'last'): number {
+function endPositionExcept(
+  db: Db,
+  spec: OrderedSpec,
+  scope: unknown,
+  id: number,
+  end: 'first' | 'last',
+): number {
   const agg = end === 'first' ? 'min' : 'max';
   const row = db
     .prepare(`SELECT ${agg}(position) AS p FROM ${spec.table} WHERE ${spec.scope} = ? AND id != ?`)

@@ -251,21 +251,22 @@ export function createTask(db: Db, actor: number, input: TaskInput, opts: WriteO
     `INSERT INTO tasks (id, project_id, title, description, status, priority, due_date, created_by, updated_by, created_at, updated_at, position)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
-      id,
-      projectId,
-      input.title,
-      input.description ?? '',
-      status,
-      input.priority ?? 'normal',
-      input.dueDate ?? null,
-      actor,
-      actor,
-      at,
-      at,
-      endPosition(db, ORDERED.tasks, status, 'first'),
-    );
+    id,
+    projectId,
+    input.title,
+    input.description ?? '',
+    status,
+    input.priority ?? 'normal',
+    input.dueDate ?? null,
+    actor,
+    actor,
+    at,
+    at,
+    endPosition(db, ORDERED.tasks, status, 'first'),
+  );
   if (input.labels) setTaskLabels(db, id, input.labels);
-  if (input.position !== undefined && input.position !== 'first') placeRow(db, ORDERED.tasks, status, id, input.position);
+  if (input.position !== undefined && input.position !== 'first')
+    placeRow(db, ORDERED.tasks, status, id, input.position);
   return getTask(db, id);
 }
 

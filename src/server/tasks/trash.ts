@@ -30,7 +30,9 @@ export interface TrashEntry {
 }
 
 /** What undo brought back, for the page to land on. */
-export type Restored = { kind: 'task'; taskId: number; title: string } | { kind: 'project'; projectId: number; title: string };
+export type Restored =
+  | { kind: 'task'; taskId: number; title: string }
+  | { kind: 'project'; projectId: number; title: string };
 
 type Row = Record<string, unknown>;
 
@@ -86,9 +88,9 @@ export function trashProject(db: Db, id: number, opts: TrashOptions): TrashEntry
   const project = db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as Row | undefined;
   if (!project) throw new AppError('not_found', `Project ${id} was not found.`);
   if (project.is_inbox === 1) throw new AppError('invalid', 'The Inbox cannot be deleted.', { field: 'id' });
-  const ids = (db.prepare('SELECT id FROM tasks WHERE project_id = ? ORDER BY id').all(id) as { id: number }[]).map(
-    (r) => r.id,
-  );
+  const ids = (
+    db.prepare('SELECT id FROM tasks WHERE project_id = ? ORDER BY id').all(id) as { id: number }[]
+  ).map((r) => r.id);
   const tasks = ids.map((taskId) => snapshotTask(db, taskId));
   db.prepare('DELETE FROM tasks WHERE project_id = ?').run(id);
   db.prepare('DELETE FROM projects WHERE id = ?').run(id);
@@ -119,10 +121,15 @@ export function listTrash(db: Db, undoSeconds: number, now: Date = new Date()): 
 }
 
 /** The entry `id` while it can still be undone, else undefined. */
-export function findTrash(db: Db, id: number, undoSeconds: number, now: Date = new Date()): TrashEntry | undefined {
-  const row = db.prepare('SELECT * FROM trash WHERE id = ? AND deleted_at >= ?').get(id, cutoff(undoSeconds, now)) as
-    | TrashRow
-    | undefined;
+export function findTrash(
+  db: Db,
+  id: number,
+  undoSeconds: number,
+  now: Date = new Date(),
+): TrashEntry | undefined {
+  const row = db
+    .prepare('SELECT * FROM trash WHERE id = ? AND deleted_at >= ?')
+    .get(id, cutoff(undoSeconds, now)) as TrashRow | undefined;
   return row ? toEntry(row, undoSeconds) : undefined;
 }
 
@@ -169,10 +176,12 @@ export function restoreTrash(
 function snapshotTask(db: Db, id: number): TaskSnapshot {
   const task = db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
   if (!task) throw new AppError('not_found', `Task ${id} was not found.`);
-  const checklist = db.prepare('SELECT * FROM checklist_items WHERE task_id = ? ORDER BY id').all(id) as Row[];
-  const labels = (db.prepare('SELECT label_id FROM task_labels WHERE task_id = ?').all(id) as { label_id: number }[]).map(
-    (r) => r.label_id,
-  );
+  const checklist = db
+    .prepare('SELECT * FROM checklist_items WHERE task_id = ? ORDER BY id')
+    .all(id) as Row[];
+  const labels = (
+    db.prepare('SELECT label_id FROM task_labels WHERE task_id = ?').all(id) as { label_id: number }[]
+  ).map((r) => r.label_id);
   return { task, checklist, labels };
 }
 
@@ -201,7 +210,9 @@ function restoreTask(db: Db, snap: TaskSnapshot, projectId: number | undefined):
  * columns the table has now: a snapshot taken before a later migration still restores.
  */
 function insertRow(db: Db, table: 'tasks' | 'projects' | 'checklist_items', row: Row): number {
-  const columns = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  const columns = new Set(
+    (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name),
+  );
   const keys = Object.keys(row).filter((k) => columns.has(k));
   const { lastInsertRowid } = db
     .prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`)
@@ -209,7 +220,14 @@ function insertRow(db: Db, table: 'tasks' | 'projects' | 'checklist_items', row:
   return Number(lastInsertRowid);
 }
 
-function addEntry(db: Db, kind: TrashKind, itemId: number, title: string, snapshot: Snapshot, opts: TrashOptions): TrashEntry {
+function addEntry(
+  db: Db,
+  kind: TrashKind,
+  itemId: number,
+  title: string,
+  snapshot: Snapshot,
+  opts: TrashOptions,
+): TrashEntry {
   const now = opts.now ?? new Date();
   purgeTrash(db, opts.undoSeconds, now);
   const { lastInsertRowid } = db

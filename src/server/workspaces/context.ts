@@ -25,7 +25,8 @@ export function workspaceTarget(path: string): WorkspaceTarget | null {
   const page = PAGE.exec(path);
   if (page) return { id: page[1] as string, needsObject: !DIRECTORY_PAGES.test(page[2] ?? '') };
   const api = API.exec(path);
-  if (api) return { id: api[1] as string, needsObject: /^\/(tasks|projects|labels|trash)(\/|$)/.test(api[2] ?? '') };
+  if (api)
+    return { id: api[1] as string, needsObject: /^\/(tasks|projects|labels|trash)(\/|$)/.test(api[2] ?? '') };
   if (/^\/api\/(tasks|projects|labels|trash)(\/|$)/.test(path)) return { personal: true, needsObject: true };
   return null;
 }

@@ -1,1 +1,4 @@
-export { createLabelRoute as POST, listLabelsRoute as GET } from '../../../../../server/http/routes/labels.ts';
+export {
+  createLabelRoute as POST,
+  listLabelsRoute as GET,
+} from '../../../../../server/http/routes/labels.ts';
