@@ -54,7 +54,7 @@ function freePort(): Promise<number> {
 
 /** The specs that run without JavaScript, and at 360 px, as well as on the desktop. */
 const NO_JS = /(flow|phone|first-hits|paging|once|board-features)\.spec\.ts$/;
-const AT_360 = /(phone|first-hits|paging|dnd|shortcuts|board-features)\.spec\.ts$/;
+const AT_360 = /(phone|first-hits|paging|dnd|shortcuts|board-features|preview)\.spec\.ts$/;
 const PHONE = {
   ...devices['Desktop Chrome'],
   viewport: { width: 360, height: 740 },

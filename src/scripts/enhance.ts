@@ -15,6 +15,7 @@ import {
   tidySearchUrls,
 } from './forms.ts';
 import { enhanceMoveButtons } from './moves.ts';
+import { enableDescriptionPreview } from './preview.ts';
 import { enableShortcuts } from './shortcuts.ts';
 
 syncTimeZone();
@@ -30,3 +31,4 @@ settleNotice();
 enhanceMoveButtons();
 enableDragging();
 enableShortcuts();
+enableDescriptionPreview();

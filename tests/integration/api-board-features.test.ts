@@ -119,3 +119,27 @@ describe('card order and the trash', () => {
     expect((await api.post('/api/trash/abc/restore')).status).toBe(400);
   });
 });
+
+describe('Markdown preview API', () => {
+  it('renders a description as the task page does, inert, and refuses what a description may not be', async () => {
+    const res = await api.post('/api/markdown', {
+      text: '**Bold** <script>alert(1)</script> [x](javascript:alert(1)) https://example.com',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.html).toContain('<strong>Bold</strong>');
+    expect(res.body.html).toContain('&lt;script&gt;');
+    expect(res.body.html).not.toContain('<script');
+    expect(res.body.html).not.toMatch(/href="javascript:/i);
+    expect(res.body.html).toContain('rel="noopener noreferrer nofollow ugc"');
+    const long = await api.post('/api/markdown', { text: 'x'.repeat(10_001) });
+    expect(long.status).toBe(400);
+    expect(long.body.error).toMatchObject({ code: 'invalid', field: 'description' });
+    expect((await api.post('/api/markdown', { text: 42 })).status).toBe(400);
+    const anonymous = await fetch(`${server.url}/api/markdown`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});

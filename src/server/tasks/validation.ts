@@ -72,7 +72,7 @@ export function parseTitle(v: unknown): string {
 }
 
 /** A description: line breaks kept (as `\n`), may be empty. */
-function parseDescription(v: unknown): string {
+export function parseDescription(v: unknown): string {
   return parseText(v, {
     field: 'description',
     label: 'Description',

@@ -1,0 +1,1 @@
+export { previewMarkdownRoute as POST } from '../../server/http/routes/markdown.ts';
