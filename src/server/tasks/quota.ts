@@ -5,7 +5,8 @@ import type { Db } from '../persistence/sqlite-file.ts';
  * Per-workspace limits, so that one account cannot grow an object that every write then re-uploads
  * whole (each acknowledged write uploads its workspace's entire file). Checked inside the write's
  * transaction, on the copy being written, so concurrent writers cannot overshoot together.
- * Deleting is always allowed: it is how a full workspace gets room again.
+ * Deleting is always allowed: it is how a full workspace gets room again (a full workspace's next
+ * write empties its trash, so Undo of those deletions is no longer offered).
  */
 export interface WorkspaceQuota {
   tasks: number;
@@ -15,7 +16,11 @@ export interface WorkspaceQuota {
 
 /** Throws AppError('quota_exceeded') if adding one more `what` (or growing at all, past the byte limit) is over quota. */
 export function assertQuota(db: Db, quota: WorkspaceQuota, what: 'task' | 'project' | 'change'): void {
-  const bytes = databaseBytes(db);
+  let bytes = databaseBytes(db);
+  // Deleted items wait in the trash for their undo window (trash.ts). A full workspace gives up
+  // that undo to make room: deleting must free space now, as the message below promises. Inside
+  // the write's transaction, so if the room is still not enough the purge is rolled back with it.
+  if (bytes >= quota.bytes && db.prepare('DELETE FROM trash').run().changes > 0) bytes = databaseBytes(db);
   if (bytes >= quota.bytes) {
     throw new AppError(
       'quota_exceeded',
