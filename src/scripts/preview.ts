@@ -15,10 +15,10 @@ export function enableDescriptionPreview(): void {
     toggle.setAttribute('aria-pressed', 'false');
     toggle.setAttribute('aria-controls', field.id);
     const shown = document.createElement('div');
-    shown.className = 'markdown preview';
+    shown.className = 'preview';
     shown.hidden = true;
     shown.tabIndex = -1;
-    shown.setAttribute('aria-label', 'Description preview');
+    shown.setAttribute('aria-label', 'Markdown preview');
     shown.setAttribute('role', 'region');
     const said = document.createElement('p');
     said.className = 'field-error preview-error';

@@ -16,7 +16,7 @@ test.describe('the description preview', () => {
     const field = page.getByLabel('Description', { exact: true });
     await field.fill(text);
     await page.getByRole('button', { name: 'Preview' }).click();
-    const preview = page.getByRole('region', { name: 'Description preview' });
+    const preview = page.getByRole('region', { name: 'Markdown preview' });
     await expect(preview.locator('strong')).toHaveText('Bold');
     await expect(preview).toContainText('<script>window.hit = 1</script>');
     await expect(preview.getByRole('link')).toHaveCount(0);
