@@ -144,7 +144,8 @@ async function patch(url: string, body: unknown, key: string): Promise<void> {
   }
 }
 
-async function reasonOf(res: Response | undefined): Promise<string> {
+/** Why an API call failed, in words: the API's own error message, else what the status means. */
+export async function reasonOf(res: Response | undefined): Promise<string> {
   if (!res) return 'the server could not be reached.';
   try {
     const message = (await res.json())?.error?.message;

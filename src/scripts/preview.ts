@@ -4,6 +4,9 @@
  * the preview shows is what saving shows). Without JavaScript there is no toggle; the task page
  * shows the rendered description once saved.
  */
+import { reasonOf } from './moves.ts';
+
+/** Adds the toggle to every task edit form's description field on the page. */
 export function enableDescriptionPreview(): void {
   for (const field of document.querySelectorAll<HTMLTextAreaElement>(
     '.task-form--edit textarea[name="description"]',
@@ -40,26 +43,21 @@ export function enableDescriptionPreview(): void {
         return;
       }
       toggle.disabled = true;
-      try {
-        const res = await fetch('/api/markdown', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ text: field.value }),
-        });
-        const body = (await res.json().catch(() => ({}))) as { html?: string; error?: { message?: string } };
-        if (!res.ok || typeof body.html !== 'string') {
-          said.textContent = `No preview: ${body.error?.message ?? `the server answered ${res.status}`}`;
-          return;
-        }
-        // Rendered by the server with raw HTML escaped and unsafe links dropped (markdown/render.ts).
-        shown.innerHTML = body.html || '<p class="muted">Nothing to preview.</p>';
-        show(true);
-        shown.focus();
-      } catch {
-        said.textContent = 'No preview: the server could not be reached. Your text is unchanged.';
-      } finally {
-        toggle.disabled = false;
+      const res = await fetch('/api/markdown', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ text: field.value }),
+      }).catch(() => undefined);
+      toggle.disabled = false;
+      if (!res?.ok) {
+        said.textContent = `No preview: ${await reasonOf(res)} Your text is unchanged.`;
+        return;
       }
+      // Rendered by the server with raw HTML escaped and unsafe links dropped (markdown/render.ts).
+      const { html } = (await res.json()) as { html: string };
+      shown.innerHTML = html || '<p class="muted">Nothing to preview.</p>';
+      show(true);
+      shown.focus();
     });
   }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Db } from '../persistence/sqlite-file.ts';
+import { emptyTrash } from './trash.ts';
 
 /**
  * Per-workspace limits, so that one account cannot grow an object that every write then re-uploads
@@ -20,7 +21,7 @@ export function assertQuota(db: Db, quota: WorkspaceQuota, what: 'task' | 'proje
   // Deleted items wait in the trash for their undo window (trash.ts). A full workspace gives up
   // that undo to make room: deleting must free space now, as the message below promises. Inside
   // the write's transaction, so if the room is still not enough the purge is rolled back with it.
-  if (bytes >= quota.bytes && db.prepare('DELETE FROM trash').run().changes > 0) bytes = databaseBytes(db);
+  if (bytes >= quota.bytes && emptyTrash(db) > 0) bytes = databaseBytes(db);
   if (bytes >= quota.bytes) {
     throw new AppError(
       'quota_exceeded',

@@ -64,6 +64,14 @@ export function purgeTrash(db: Db, undoSeconds: number, now: Date = new Date()):
   db.prepare('DELETE FROM trash WHERE deleted_at < ?').run(cutoff(undoSeconds, now));
 }
 
+/**
+ * Removes every trash entry, within the undo window or not; how many went. For a full workspace
+ * (quota.ts), whose deletions must free space now rather than after the window.
+ */
+export function emptyTrash(db: Db): number {
+  return db.prepare('DELETE FROM trash').run().changes;
+}
+
 /** The id a new task gets: past every task that exists and every one the trash may bring back. */
 export function nextTaskId(db: Db): number {
   const row = db
