@@ -70,6 +70,8 @@ export class Engine {
   readonly #opts: EngineOptions & { now: () => number };
   /** Open workspace replicas by id, in no particular order (LRU by `lastUsed`). */
   readonly #workspaces = new Map<string, Entry>();
+  /** The last measured bytes on disk of each copy, and the state they were measured in (#bytesOf). */
+  readonly #sizes = new WeakMap<Replica, { sig: string; bytes: number }>();
   #unlock: (() => void) | undefined;
   #closed = false;
 
@@ -163,9 +165,24 @@ export class Engine {
 
   /** How many workspace copies are open, and the bytes every copy (directory included) takes on disk. */
   usage(): { openWorkspaces: number; localBytes: number } {
-    let localBytes = this.directory.copy.bytesOnDisk();
-    for (const e of this.#workspaces.values()) localBytes += e.replica.copy.bytesOnDisk();
+    let localBytes = this.#bytesOf(this.directory);
+    for (const e of this.#workspaces.values()) localBytes += this.#bytesOf(e.replica);
     return { openWorkspaces: this.#workspaces.size, localBytes };
+  }
+
+  /**
+   * A copy's bytes on disk, measured again only when it changed (a download, a write batch, a new
+   * object): usage() runs on every lease's release, and stat calls for every open copy on every
+   * request would grow with the number of open workspaces.
+   */
+  #bytesOf(replica: Replica): number {
+    const { uploads, downloads, batches } = replica.stats;
+    const sig = `${replica.object?.etag}|${uploads}|${downloads}|${batches}`;
+    const known = this.#sizes.get(replica);
+    if (known?.sig === sig) return known.bytes;
+    const bytes = replica.copy.bytesOnDisk();
+    this.#sizes.set(replica, { sig, bytes });
+    return bytes;
   }
 
   /** Closes every copy. Nothing is ever left to upload: a write resolves only after its upload. */

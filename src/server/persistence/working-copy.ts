@@ -183,13 +183,9 @@ export class WorkingCopy {
   /** Bytes the copy takes on local disk (main file and WAL). */
   bytesOnDisk(): number {
     let total = 0;
-    for (const p of [this.path, `${this.path}-wal`]) {
-      try {
-        total += statSync(p).size;
-      } catch {
-        // absent
-      }
-    }
+    // Asked on every lease's release (engine.ts): an absent WAL must not cost an exception.
+    for (const p of [this.path, `${this.path}-wal`])
+      total += statSync(p, { throwIfNoEntry: false })?.size ?? 0;
     return total;
   }
 
