@@ -6,7 +6,8 @@
  * It wraps Astro's Node handler with what belongs at the edge of the process: settings validated
  * before anything else, one JSON log line per request, a request id, security headers on every
  * response, an answer in the API's contract for requests Astro cannot take (TRACE, URLs that are
- * not UTF-8), the client address pinned to what CC_TRUST_PROXY trusts, a warm-up so the database
+ * not UTF-8), the client address pinned to what CC_TRUST_PROXY trusts, kept pages answered without
+ * the app while nothing they show changed (page-cache.ts), a warm-up so the database
  * restore begins at boot rather than on the first request, and a SIGTERM handler that exits within
  * Lambda's ~300 ms (nothing is ever left to upload by then).
  */
@@ -19,6 +20,7 @@ import { ConfigError, loadConfig } from './src/server/config.ts';
 import { resolveClientAddress } from './src/server/http/client-address.ts';
 import { createCompression } from './src/server/http/compress.ts';
 import { answerUnroutable } from './src/server/http/edge.ts';
+import { installPageCache } from './src/server/http/page-cache.ts';
 import { createLogger } from './src/server/log.ts';
 
 const ENTRY = new URL('./dist/server/entry.mjs', import.meta.url);
@@ -45,6 +47,10 @@ const { handler } = (await import(ENTRY.href)) as {
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
 const compress = createCompression({ clientDir: fileURLToPath(new URL('./dist/client/', import.meta.url)) });
+/** Rendered pages answered again while nothing they show changed (the app fills it and checks hits). */
+const pages = installPageCache(config.pageCacheMb * 1024 * 1024);
+const app = (req: http.IncomingMessage, res: http.ServerResponse) =>
+  compress(req, res, () => handler(req, res));
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': [
@@ -94,7 +100,9 @@ const server = http.createServer((req, res) => {
   });
   if (answerUnroutable(req, res)) return;
   pinClientAddress(req);
-  compress(req, res, () => handler(req, res));
+  const kept = pages.serve(req, res);
+  if (!kept) return app(req, res);
+  void kept.then((served) => served || app(req, res));
 });
 server.keepAliveTimeout = 65_000;
 

@@ -13,6 +13,8 @@ declare namespace App {
      * its database when the route reads or writes it.
      */
     workspace: import('./server/workspaces/context.ts').WorkspaceContext | null;
+    /** What decides whether the rendered page may be kept and answered again (page cache). */
+    keep: import('./server/http/rendered-pages.ts').KeepablePage;
   }
 }
 

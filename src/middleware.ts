@@ -5,6 +5,7 @@ import { SESSION_COOKIE } from './server/auth/session.ts';
 import { AppError } from './server/errors.ts';
 import { apiContract, isApiPath } from './server/http/api-contract.ts';
 import { originCheck } from './server/http/origin-check.ts';
+import { keepRendered, pageBasisOf } from './server/http/rendered-pages.ts';
 import { describeError, errorResponse } from './server/http/respond.ts';
 import type { Lease } from './server/persistence/engine.ts';
 import { isPersistenceError } from './server/persistence/errors.ts';
@@ -26,8 +27,12 @@ const context = defineMiddleware((ctx, next) => {
   ctx.locals.user = null;
   ctx.locals.session = null;
   ctx.locals.workspace = null;
+  ctx.locals.keep = { formTokens: [] };
   return next();
 });
+
+/** A page that may be answered again without rendering is kept once sent (server/http/rendered-pages.ts). */
+const keepPages = defineMiddleware(async (ctx, next) => keepRendered(ctx, await next()));
 
 /**
  * What a signed-in user was shown stays in their browser only, and not even there: no shared cache
@@ -89,6 +94,11 @@ const identify = defineMiddleware(async (ctx, next) => {
         lease = await (early && id === guessId ? early : openFresh(ws.id, arrivedAt));
         early = undefined;
         replica = lease.replica;
+        // What a page reads, before it reads it: the page cache keeps a page only if it is the same after.
+        const { session } = ctx.locals;
+        if (ctx.request.method === 'GET' && !isApiPath(path) && session) {
+          ctx.locals.keep.versions = pageBasisOf(engine.directory, replica, session.idHash, session.user.id);
+        }
       }
       ctx.locals.workspace = { ...ws, replica };
     }
@@ -150,7 +160,15 @@ const guard = defineMiddleware((ctx, next) => {
  * Request hooks, outermost first. The API contract wraps everything after it, so even a refusal
  * from the origin check or the identify step is a JSON answer under /api/.
  */
-export const onRequest = sequence(context, privateCache, apiContract, originCheck, identify, guard);
+export const onRequest = sequence(
+  context,
+  keepPages,
+  privateCache,
+  apiContract,
+  originCheck,
+  identify,
+  guard,
+);
 
 function pathOf(url: URL): string {
   return url.pathname.replace(/\/+$/, '') || '/';

@@ -27,9 +27,17 @@ export function openTaskPage<V extends TaskView>(
   if (settled.redirect) return Astro.redirect(settled.redirect, 303);
   const here = getReturnPath(Astro.url);
   const pageSize = Astro.locals.rt.config.pageSize;
-  const view = load({ workspace, paths: pathsOf(Astro.locals), clock: getUserClock(Astro), pageSize, here });
-  setPageStatus(Astro.response, settled.status ?? (view.filterError ? 400 : 200));
+  const clock = getUserClock(Astro);
+  const view = load({ workspace, paths: pathsOf(Astro.locals), clock, pageSize, here });
+  const status = settled.status ?? (view.filterError ? 400 : 200);
+  setPageStatus(Astro.response, status);
   const undo = findUndo(workspace, Astro.url.searchParams, Astro.locals.rt.config.undoSeconds);
+  // The same request renders the same page until a write or the user's next day: it may be kept
+  // (http/page-cache.ts). Not with an Undo offer, which expires on its own.
+  if (status === 200 && !Astro.url.searchParams.has(UNDO_PARAM)) {
+    const { timeZone, today, utcOffset } = clock;
+    Astro.locals.keep.clock = { timeZone, today, utcOffset };
+  }
   return { view, failures: settled.failures, here, pageSize, undo };
 }
 

@@ -81,6 +81,8 @@ export interface Config {
   pageSize: number;
   /** Seconds a deleted task or project can be undone; then it is purged for good. */
   undoSeconds: number;
+  /** MiB of rendered pages kept in memory to answer again while nothing they show changed (0: none). */
+  pageCacheMb: number;
   /** The IANA time zone whose calendar day counts as "today" for a browser that has not said its own. */
   defaultTimeZone: string;
   /** Where this process runs, for diagnostics only (/version): nothing else branches on it. */
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: r.oneOf('CC_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     pageSize: r.int('CC_PAGE_SIZE', 30, 5, 500),
     undoSeconds: r.int('CC_UNDO_SECONDS', 60, 10, 86_400),
+    pageCacheMb: r.int('CC_PAGE_CACHE_MB', 16, 0, 1024),
     defaultTimeZone,
     runtime: env.AWS_LAMBDA_FUNCTION_NAME
       ? 'lambda'

@@ -1,4 +1,13 @@
-import { expect, seedTasks, signUp, test, uniqueEmail } from './support/fixtures.ts';
+import {
+  addTask,
+  column,
+  expect,
+  seedTasks,
+  signUp,
+  taskCard,
+  test,
+  uniqueEmail,
+} from './support/fixtures.ts';
 
 // The server compresses what it sends (nothing in front of a Function URL does): Brotli for a
 // browser, gzip for a client that takes only gzip, nothing for one that takes neither. Run by the
@@ -38,5 +47,23 @@ test.describe('compressed responses', () => {
     });
     expect(css.headers()['cache-control']).toContain('immutable');
     expect(Number(css.headers()['content-length'])).toBeGreaterThan(0);
+  });
+
+  test('a board loaded again while nothing changed comes from memory as gzip, and works like a render', async ({
+    page,
+  }) => {
+    await signUp(page, uniqueEmail('kept'));
+    await addTask(page, { title: 'On the board before' });
+    const rendered = await page.reload();
+    expect(rendered?.headers()['x-page-cache']).toBeUndefined();
+    const kept = await page.reload();
+    // A page kept by the server (src/server/http/page-cache.ts): spliced gzip, fresh form tokens.
+    expect(kept?.headers()['x-page-cache']).toBe('hit');
+    expect(kept?.headers()['content-encoding']).toBe('gzip');
+    await expect(taskCard(page, 'On the board before')).toHaveCount(1);
+    // Its forms carry tokens of their own: adding from it works, and the board shows the write.
+    await addTask(page, { title: 'Added from a kept page' });
+    await expect(column(page, 'To do').locator('li.card')).toHaveCount(2);
+    await expect(taskCard(page, 'Added from a kept page')).toHaveCount(1);
   });
 });

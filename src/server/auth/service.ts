@@ -42,6 +42,11 @@ export interface CurrentSession {
   expiresAt: string;
   /** A replacement cookie value when the current one is due for a refresh of its idle clock. */
   refreshed: string | undefined;
+  /**
+   * Until when (epoch ms) this same answer holds for this same cookie while the directory does not
+   * change: the session's end, or the moment its cookie is due for a refresh.
+   */
+  stableUntil: number;
 }
 
 /**
@@ -181,7 +186,8 @@ export function resolveSession(
     nowSeconds - parsed.issuedAt >= refreshEvery
       ? signSessionToken(parsed.sid, rt.sessionKey(), nowMs)
       : undefined;
-  return { user: found.user, idHash, expiresAt: found.row.expiresAt, refreshed };
+  const stableUntil = Math.min(Date.parse(found.row.expiresAt), (parsed.issuedAt + refreshEvery) * 1000);
+  return { user: found.user, idHash, expiresAt: found.row.expiresAt, refreshed, stableUntil };
 }
 
 /**
