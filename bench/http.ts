@@ -2,14 +2,19 @@
  * `npm run bench:http`: what the board costs, against a static asset measured in the same run.
  *
  * For each board size (BENCH_TASKS, default 15 and 500 tasks in the database) it reports the bytes
- * on the wire (Brotli and gzip, as a browser asks; and uncompressed), the DOM elements Chromium
- * builds (desktop and 360 px phone) and requests/s under load, beside the same load on the
- * stylesheet; then checks the targets of issue 12.
+ * on the wire (Brotli as a render sends it, gzip as a kept page is sent, and uncompressed), the DOM
+ * elements Chromium builds (desktop and 360 px phone) and requests/s under load, beside the same
+ * load on the stylesheet: as shipped (a board asked for again while nothing on it changed is a kept
+ * page, src/server/http/page-cache.ts), and with every request rendered (a second server on the
+ * same data with CC_PAGE_CACHE_MB=0); then checks the targets of issue 12 on the first.
  *
  * Settings (env): BENCH_DURATION seconds per load run (20), BENCH_CONNECTIONS (50), BENCH_TASKS
  * (`15,500`), CHROMIUM_PATH (/usr/bin/chromium). The server runs as `node server.ts` with the
  * embedded store in a temporary directory.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import autocannon from 'autocannon';
 import { startServer } from '../tests/support/server.ts';
@@ -24,7 +29,9 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
 
 ensureBuilt();
-const server = await startServer({ env: { CC_LOG_LEVEL: 'warn' } });
+// One data directory for both servers: the second one serves the same accounts with the page cache off.
+const dataDir = mkdtempSync(join(tmpdir(), 'cc-bench-http-'));
+let server = await startServer({ dataDir, env: { CC_LOG_LEVEL: 'warn' } });
 try {
   const boards: SeededBoard[] = [];
   for (const size of sizes) {
@@ -50,21 +57,25 @@ try {
         resolve(result);
       });
     });
+  const boardLoads = async (how: string) => {
+    const out: { board: SeededBoard; how: string; result: autocannon.Result }[] = [];
+    for (const b of boards) {
+      const headers = { cookie: b.cookie, 'accept-encoding': BROWSER_ENCODINGS };
+      out.push({ board: b, how, result: await run(`board page, ${b.tasks} tasks, ${how}`, b.path, headers) });
+    }
+    return out;
+  };
   const file = await run(`static asset ${asset}`, asset, { 'accept-encoding': BROWSER_ENCODINGS });
-  const loads: { board: SeededBoard; result: autocannon.Result }[] = [];
-  for (const b of boards) {
-    loads.push({
-      board: b,
-      result: await run(`board page, ${b.tasks} tasks`, b.path, {
-        cookie: b.cookie,
-        'accept-encoding': BROWSER_ENCODINGS,
-      }),
-    });
-  }
+  // As shipped: a board asked for again while nothing on it changed is a kept page (page-cache.ts).
+  const loads = await boardLoads('as shipped');
+  // What a render costs: the same data, a server with the page cache off (every request renders).
+  await server.stop();
+  server = await startServer({ dataDir, env: { CC_LOG_LEVEL: 'warn', CC_PAGE_CACHE_MB: '0' } });
+  const renders = await boardLoads('every request rendered (CC_PAGE_CACHE_MB=0)');
 
   process.stdout.write('\nBytes on the wire and DOM size (the board as a browser fetches it):\n');
   printTable(
-    ['board', 'HTML', 'gzip', 'Brotli', 'DOM elements 1280 px', 'DOM elements 360 px'],
+    ['board', 'HTML', 'gzip (kept page)', 'Brotli (render)', 'DOM elements 1280 px', 'DOM elements 360 px'],
     weights.map((w, i) => [
       `${w.board.tasks} tasks`,
       kb(w.identity),
@@ -85,8 +96,8 @@ try {
         file.latency.p99,
         '1×',
       ],
-      ...loads.map((l) => [
-        `board, ${l.board.tasks} tasks`,
+      ...[...loads, ...renders].map((l) => [
+        `board, ${l.board.tasks} tasks, ${l.how}`,
         l.result.requests.average,
         l.result.latency.p50,
         l.result.latency.p99,
@@ -115,6 +126,7 @@ try {
   for (const [what, ok] of checks) process.stdout.write(`  ${ok ? 'met    ' : 'MISSED '} ${what}\n`);
 } finally {
   await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 /** The board's size as sent: with Brotli, with gzip, and without compression. */
