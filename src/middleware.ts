@@ -6,7 +6,7 @@ import { AppError } from './server/errors.ts';
 import { apiContract, isApiPath } from './server/http/api-contract.ts';
 import { originCheck } from './server/http/origin-check.ts';
 import { keepRendered, pageBasisOf } from './server/http/rendered-pages.ts';
-import { describeError, errorResponse } from './server/http/respond.ts';
+import { describeError, errorResponse, watchBody } from './server/http/respond.ts';
 import type { Lease } from './server/persistence/engine.ts';
 import { isPersistenceError } from './server/persistence/errors.ts';
 import { getRuntime } from './server/runtime.ts';
@@ -200,30 +200,7 @@ function failure(ctx: APIContext, err: unknown, path: string): Response | Promis
  * pages stream, and a copy must not be closed while the page that reads it is still rendering.
  */
 function releaseWhenSent(res: Response, lease: Lease): Response {
-  if (!res.body) {
-    lease.release();
-    return res;
-  }
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          lease.release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (err) {
-        lease.release();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      lease.release();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  return watchBody(res, { onEnd: () => lease.release() });
 }
 
 /** A plain page for 503s raised before any page renders (no layout: the database may be what is missing). */

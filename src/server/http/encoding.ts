@@ -18,15 +18,14 @@ export function isCompressible(contentType: unknown): boolean {
  * as gladly as gzip, else `gzip`, else undefined (identity). Honours q-values and `*`.
  */
 export function negotiateEncoding(header: string | string[] | undefined): Encoding | undefined {
-  const br = acceptance(header, 'br');
-  const gzip = acceptance(header, 'gzip');
+  const { br, gzip } = acceptance(header);
   if (br > 0 && br >= gzip) return 'br';
   if (gzip > 0) return 'gzip';
   return undefined;
 }
 
-/** How gladly (the q-value, 0 = not at all) an Accept-Encoding header takes `encoding`. */
-export function acceptance(header: string | string[] | undefined, encoding: Encoding): number {
+/** How gladly (the q-value, 0 = not at all) an Accept-Encoding header takes each encoding. */
+export function acceptance(header: string | string[] | undefined): Record<Encoding, number> {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   const q = new Map<string, number>();
   for (const part of value.split(',')) {
@@ -40,8 +39,7 @@ export function acceptance(header: string | string[] | undefined, encoding: Enco
     q.set(token, Number.isFinite(weight) ? Math.min(Math.max(weight, 0), 1) : 0);
   }
   const any = q.get('*');
-  if (encoding === 'gzip') return q.get('gzip') ?? q.get('x-gzip') ?? any ?? 0;
-  return q.get(encoding) ?? any ?? 0;
+  return { br: q.get('br') ?? any ?? 0, gzip: q.get('gzip') ?? q.get('x-gzip') ?? any ?? 0 };
 }
 
 /** Adds `Accept-Encoding` to the response's Vary header unless it is already there (or `*`). */

@@ -110,9 +110,9 @@ export class PageCache {
     if (!key || !entry) return undefined;
     // A hit goes out as gzip, or as it is to a client that takes neither gzip nor Brotli; one that
     // takes Brotli but not gzip gets a render, in Brotli.
-    const accepts = req.headers['accept-encoding'];
-    const gzip = acceptance(accepts, 'gzip') > 0;
-    if (!gzip && acceptance(accepts, 'br') > 0) return undefined;
+    const accepted = acceptance(req.headers['accept-encoding']);
+    const gzip = accepted.gzip > 0;
+    if (!gzip && accepted.br > 0) return undefined;
     return this.#check(entry).then(
       (ok) => {
         if (!ok) {

@@ -11,6 +11,7 @@ import type { Replica } from '../persistence/replica.ts';
 import { getRuntime } from '../runtime.ts';
 import { readSwitcher } from '../workspaces/switcher.ts';
 import { cutAtTokens, findPageCache, keyOf, type PageBasis } from './page-cache.ts';
+import { watchBody } from './respond.ts';
 
 /** What a page that may be kept records while it renders (Astro.locals.keep). */
 export interface KeepablePage {
@@ -109,12 +110,25 @@ export function keepRendered(ctx: APIContext, res: Response): Response {
   const headers = [...res.headers].filter(
     ([name]) => !/^(set-cookie|content-length|content-encoding)$/i.test(name),
   );
-  return tap(res, (html) => {
+  const store = (html: Buffer) => {
     if (!ctx.cookies.headers().next().done) return;
     // Neither object moved while the page rendered: its content is what `versions` says.
-    if (pageBasisOf(ctx.locals.rt.engine.directory, replica, session.idHash, user.id) !== versions) return;
+    if (pageBasisOf(ctx.locals.rt.engine.directory, replica, basis.sessionIdHash, basis.userId) !== versions)
+      return;
     const cut = cutAtTokens(html, formTokens);
     if (cut) cache.store(key, { ...basis, headers, ...cut });
+  };
+  const chunks: Uint8Array[] = [];
+  return watchBody(res, {
+    onChunk: (chunk) => chunks.push(chunk),
+    onEnd: (complete) => {
+      if (!complete) return;
+      try {
+        store(Buffer.concat(chunks));
+      } catch {
+        // Keeping a page is an optimisation: it never fails the response.
+      }
+    },
   });
 }
 
@@ -139,30 +153,4 @@ async function stillTrue(basis: PageBasis): Promise<boolean> {
   if (Date.now() >= basis.sessionStableUntil) return false;
   const { timeZone, today, utcOffset } = basis.clock;
   return dayIn(timeZone) === today && utcOffsetOf(timeZone) === utcOffset;
-}
-
-/** `res` with its body passed through unchanged, and handed whole to `done` once it was all read. */
-function tap(res: Response, done: (body: Buffer) => void): Response {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done: finished, value } = await reader.read();
-      if (finished) {
-        controller.close();
-        try {
-          done(Buffer.concat(chunks));
-        } catch {
-          // Keeping a page is an optimisation: it never fails the response.
-        }
-        return;
-      }
-      chunks.push(value);
-      controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }

@@ -111,3 +111,43 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Bu
 function tooLarge(limit: number): AppError {
   return new AppError('payload_too_large', `The body is larger than ${limit} bytes.`);
 }
+
+/**
+ * `res` with its body passed through unchanged, each chunk shown to `onChunk` as it goes, and
+ * `onEnd` told once whether the body was sent in full (false: it failed or the client went away).
+ * A response without a body ends at once.
+ */
+export function watchBody(
+  res: Response,
+  hooks: { onChunk?: (chunk: Uint8Array) => void; onEnd: (complete: boolean) => void },
+): Response {
+  if (!res.body) {
+    hooks.onEnd(true);
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (err) {
+        hooks.onEnd(false);
+        controller.error(err);
+        return;
+      }
+      if (read.done) {
+        controller.close();
+        hooks.onEnd(true);
+      } else {
+        hooks.onChunk?.(read.value);
+        controller.enqueue(read.value);
+      }
+    },
+    cancel(reason) {
+      hooks.onEnd(false);
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
